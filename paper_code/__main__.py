@@ -1,0 +1,131 @@
+"""Command line: ``python -m paper_code run --out DIR [...]`` and ``python -m paper_code data``.
+
+Errors a user can cause are printed as one line on stderr with exit status 2,
+before any work is done and before any file is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import NoReturn, Sequence
+
+from paper_code.config import METHOD_NAMES, Config
+from paper_code.errors import PaperCodeError
+
+EXIT_USAGE = 2
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line naming the problem (no usage dump)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _comma_list(text: str) -> tuple[str, ...]:
+    items = tuple(item.strip() for item in text.split(",") if item.strip())
+    if not items:
+        raise argparse.ArgumentTypeError(f"expected a comma-separated list, got {text!r}")
+    return items
+
+
+def add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    """The run parameters; each maps to one :class:`Config` field of the same name."""
+    d = Config()
+    add = parser.add_argument
+    add("--tasks", type=int, default=d.tasks, help="number of permuted-MNIST tasks (default %(default)s)")
+    add("--epochs", type=int, default=d.epochs, help="epochs per task (default %(default)s)")
+    add("--lam", type=float, default=d.lam, help="EWC strength lambda (default %(default)s)")
+    add("--reg", default=d.reg, help=f"importance used by the EWC penalty: {', '.join(METHOD_NAMES)} or none")
+    add("--seed", type=int, default=d.seed, help="seed of weights, permutations and shuffling (default %(default)s)")
+    add("--methods", type=_comma_list, default=d.methods, help="importances to compute (default: all)")
+    add(
+        "--importance-samples",
+        type=int,
+        default=d.importance_samples,
+        help="last training samples of a task over which importances are averaged (default %(default)s)",
+    )
+    add("--lr", type=float, default=d.lr, help="Adam learning rate (default %(default)s)")
+    add("--batch-size", type=int, default=d.batch_size, help="mini-batch size (default %(default)s)")
+    add("--si-xi", type=float, default=d.si_xi, help="SI damping xi (default %(default)s)")
+    add("--si-grad", choices=("total", "task"), default=d.si_grad, help="gradient in SI's path integral")
+    add("--permute-first", action="store_true", help="permute the first task too (default: task 1 is plain MNIST)")
+    add("--pairs", type=_comma_list, default=d.pairs, help="correlation pairs, e.g. mas_fis,fis_mas2 (default: Figs. 1-7)")
+    add("--corr-biases", action="store_true", help="include biases in each layer's correlation")
+    add("--train-size", type=int, default=d.train_size, help="training rows per task (default: all 60000)")
+    add("--test-size", type=int, default=d.test_size, help="test rows per task (default: all 10000)")
+    add("--device", default=d.device, help="auto, cpu or cuda[:N] (default %(default)s)")
+
+
+def config_from_args(args: argparse.Namespace) -> Config:
+    return Config(
+        tasks=args.tasks,
+        epochs=args.epochs,
+        lam=args.lam,
+        reg=args.reg,
+        seed=args.seed,
+        methods=args.methods,
+        importance_samples=args.importance_samples,
+        lr=args.lr,
+        batch_size=args.batch_size,
+        si_xi=args.si_xi,
+        si_grad=args.si_grad,
+        permute_first=args.permute_first,
+        pairs=args.pairs,
+        corr_biases=args.corr_biases,
+        train_size=args.train_size,
+        test_size=args.test_size,
+        device=args.device,
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _OneLineParser(prog="python -m paper_code", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
+
+    run = commands.add_parser("run", help="run one continual-learning experiment into a results folder")
+    run.add_argument("--out", type=Path, required=True, help="results folder")
+    add_run_arguments(run)
+    run.add_argument("--resume", action="store_true", help="continue an unfinished run of the same configuration")
+    run.add_argument("--force", action="store_true", help="discard the results in --out and start over")
+    run.add_argument("--quiet", action="store_true", help="no progress output")
+    run.add_argument("--data-root", type=Path, default=None, help="MNIST folder (default: $PAPER_CODE_DATA or ./data)")
+
+    data = commands.add_parser("data", help="rebuild (if missing) and verify the MNIST files")
+    data.add_argument("--data-root", type=Path, default=None, help="MNIST folder (default: $PAPER_CODE_DATA or ./data)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            from paper_code.experiment import run_experiment  # noqa: PLC0415  (keeps --help fast)
+
+            config = config_from_args(args)
+            results = run_experiment(
+                config, args.out, resume=args.resume, force=args.force, quiet=args.quiet, data_root=args.data_root
+            )
+            if not args.quiet:
+                print(
+                    f"results in {results.path} (key {config.key}): "
+                    f"final average accuracy {results.final_average_accuracy():.4f}"
+                )
+        elif args.command == "data":
+            from paper_code.data import default_data_root, ensure_mnist  # noqa: PLC0415
+
+            root = ensure_mnist(args.data_root or default_data_root())
+            print(f"MNIST verified in {root}")
+    except PaperCodeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted: rerun with --resume to continue from the last completed task", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,99 @@
+"""Exact per-sample gradient statistics at about the cost of one backward pass.
+
+For a linear layer ``z = W a + b`` the gradient of sample ``k``'s scalar
+output with respect to ``W`` is the outer product ``δ_k a_kᵀ``, where
+``δ_k = ∂out_k/∂z_k``. Sums over samples of elementwise functions of that
+outer product therefore collapse into one matrix product:
+
+    Σ_k (δ_k a_kᵀ)²   = (δ²)ᵀ (a²)
+    Σ_k |δ_k a_kᵀ|    = |δ|ᵀ |a|
+
+Only the gradients with respect to layer outputs (``δ``) are needed, never a
+per-sample weight gradient. Several statistics (FIS, the true Fisher's ten
+classes, MAS) share one forward pass: their output cotangents are stacked
+along a leading axis and propagated back together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Literal
+
+import torch
+
+from paper_code.model import MLP, ForwardTrace
+
+Reduction = Literal["square", "abs"]
+
+#: ``(probs [B, K], labels [B]) -> (cotangents [C, B, K], weights [C, B] or None)``
+CotangentFn = Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor | None]]
+
+ParamStats = dict[str, torch.Tensor]
+
+
+@dataclass(frozen=True)
+class GradientStatistic:
+    """A per-sample gradient statistic defined by what is differentiated and how it is reduced.
+
+    ``cotangents`` gives ``∂f_k/∂logits`` for each sample's scalar ``f_k``; with
+    ``C > 1`` cotangents per sample the statistic is the ``weights``-weighted
+    sum over them (the true Fisher's expectation over classes). ``reduction``
+    says whether each per-sample gradient is squared or taken in absolute value.
+    """
+
+    name: str
+    reduction: Reduction
+    cotangents: CotangentFn
+
+
+def backpropagate(model: MLP, trace: ForwardTrace, output_cotangents: torch.Tensor) -> list[torch.Tensor]:
+    """Gradients of each sample's output with respect to every layer's pre-activation.
+
+    ``output_cotangents`` is ``[C, B, K]``; the result holds one ``[C, B, n_l]``
+    tensor per layer, layer 1 first.
+    """
+    layers = model.layers
+    deltas = [output_cotangents]
+    delta = output_cotangents
+    for index in range(len(layers) - 2, -1, -1):
+        delta = (delta @ layers[index + 1].weight) * trace.slopes[index]
+        deltas.append(delta)
+    deltas.reverse()
+    return deltas
+
+
+def _reduce(
+    deltas: torch.Tensor, weights: torch.Tensor | None, inputs: torch.Tensor, reduction: Reduction
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Sum over samples (and cotangents) of squared or absolute outer products ``δ aᵀ``."""
+    if reduction == "square":
+        per_unit, per_input = deltas.square(), inputs.square()
+    else:
+        per_unit, per_input = deltas.abs(), inputs.abs()
+    per_unit = per_unit[0] if weights is None else (weights.unsqueeze(-1) * per_unit).sum(0)
+    return per_unit.T @ per_input, per_unit.sum(0)
+
+
+def gradient_statistics(
+    model: MLP,
+    trace: ForwardTrace,
+    labels: torch.Tensor,
+    statistics: list[GradientStatistic],
+) -> dict[str, ParamStats]:
+    """Sums over the batch of every statistic, for every weight and bias, from one shared forward."""
+    probs = torch.softmax(trace.logits, dim=-1)
+    blocks, weights, spans, start = [], [], [], 0
+    for statistic in statistics:
+        cot, w = statistic.cotangents(probs, labels)
+        blocks.append(cot)
+        weights.append(w)
+        spans.append(slice(start, start + cot.shape[0]))
+        start += cot.shape[0]
+    deltas = backpropagate(model, trace, torch.cat(blocks))
+    result: dict[str, ParamStats] = {}
+    for statistic, span, w in zip(statistics, spans, weights):
+        stats: ParamStats = {}
+        for name, delta, inputs in zip(model.layer_names, deltas, trace.inputs):
+            stats[f"{name}.weight"], stats[f"{name}.bias"] = _reduce(delta[span], w, inputs, statistic.reduction)
+        result[statistic.name] = stats
+    return result

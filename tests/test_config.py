@@ -1,0 +1,71 @@
+"""Validation of every parameter, pair ids and the cache key."""
+
+from __future__ import annotations
+
+import pytest
+
+from paper_code.config import PAPER_PAIRS, Config, Pair, parse_pair
+from paper_code.errors import ConfigError
+
+
+def test_defaults_are_the_papers_setup():
+    c = Config()
+    assert (c.tasks, c.epochs, c.lr, c.batch_size, c.reg, c.importance_samples) == (10, 6, 1e-3, 100, "mas", 5000)
+    assert set(c.methods) == {"fis", "fis_true", "mas", "si", "sig"}
+    assert c.pairs == PAPER_PAIRS
+
+
+@pytest.mark.parametrize(
+    "pair_id, expected",
+    [
+        ("mas_fis", Pair("mas", "fis")),
+        ("fis_mas2", Pair("fis", "mas", 1, 2)),
+        ("fis_true_si", Pair("fis_true", "si")),
+        ("si_fis_true", Pair("si", "fis_true")),
+    ],
+)
+def test_parse_pair(pair_id, expected):
+    assert parse_pair(pair_id) == expected
+    assert expected.id == pair_id
+
+
+@pytest.mark.parametrize("pair_id", ["mas", "mas_foo", "fis_mas3", "", "mas_fis_si"])
+def test_parse_pair_rejects_unknown(pair_id):
+    with pytest.raises(ConfigError, match="unknown correlation pair"):
+        parse_pair(pair_id)
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"tasks": 0}, "tasks=0 is out of range"),
+        ({"epochs": -1}, "epochs=-1 is out of range"),
+        ({"lam": -0.5}, "lam=-0.5 is out of range"),
+        ({"lam": float("nan")}, "lam must be finite"),
+        ({"methods": ("fis", "ewc")}, "unknown importance method 'ewc'"),
+        ({"methods": ()}, "methods is empty"),
+        ({"reg": "l2"}, "unknown regularizing method"),
+        ({"reg": "si", "methods": ("fis", "mas", "sig")}, "reg='si' is not among methods"),
+        ({"importance_samples": 0}, "importance_samples=0 is out of range"),
+        ({"importance_samples": 60001}, "importance_samples=60001 is out of range"),
+        ({"train_size": 1000, "importance_samples": 2000}, "importance_samples=2000 is out of range"),
+        ({"si_grad": "both"}, "si_grad='both' is unknown"),
+        ({"pairs": ("mas_fis_true",), "methods": ("mas", "fis")}, "needs method"),
+        ({"tasks": 2.5}, "tasks must be an integer"),
+        ({"device": "tpu"}, "device='tpu' is unknown"),
+    ],
+)
+def test_bad_parameters_are_named(changes, message):
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        Config(**changes)
+
+
+def test_key_is_stable_and_ignores_device():
+    assert Config().key == Config(device="cpu").key
+    assert Config().key != Config(lam=1.0).key
+    assert Config.from_dict(Config(tasks=3).to_dict()) == Config(tasks=3)
+
+
+def test_from_dict_rejects_unknown_keys():
+    with pytest.raises(ConfigError, match="unknown configuration key"):
+        Config.from_dict({"tasks": 2, "learning_rate": 1})
