@@ -16,6 +16,7 @@ may be shared, so read the ratios, not the seconds.
 from __future__ import annotations
 
 import argparse
+import copy
 import statistics
 import time
 from typing import Callable
@@ -67,7 +68,7 @@ def main() -> None:
     import backpack
     from backpack.extensions import SumGradSquared
 
-    layers = model.layers
+    layers = copy.deepcopy(model).layers  # BackPACK hooks its modules; keep them off the shared model
     sequential = backpack.extend(
         nn.Sequential(layers[0], nn.LeakyReLU(0.01), layers[1], nn.LeakyReLU(0.01), layers[2])
     )
@@ -86,7 +87,7 @@ def main() -> None:
 
     def sample_log_likelihood(p, xi, yi):
         logits = functional_call(model, p, (xi.unsqueeze(0),))
-        return torch.log_softmax(logits, -1)[0, yi]
+        return torch.log_softmax(logits, -1)[0].gather(0, yi.unsqueeze(0)).squeeze(0)
 
     per_sample_grad = vmap(grad(sample_log_likelihood), in_dims=(None, 0, 0))
 

@@ -12,7 +12,7 @@ __version__ = "0.1.0"
 
 from paper_code.config import METHOD_NAMES, PAPER_PAIRS, Config, Pair, parse_pair  # noqa: E402
 from paper_code.errors import ConfigError, DataError, PaperCodeError, ResultsError  # noqa: E402
-from paper_code.experiment import run_experiment  # noqa: E402
+from paper_code.experiment import cached_run, run_experiment  # noqa: E402
 from paper_code.importance import METHODS, post_training_importances  # noqa: E402
 from paper_code.results import Results, load_results  # noqa: E402
 
@@ -31,5 +31,6 @@ __all__ = [
     "parse_pair",
     "post_training_importances",
     "run_experiment",
+    "cached_run",
     "__version__",
 ]

@@ -82,14 +82,25 @@ def correlate(
     include_biases: bool = False,
 ) -> list[CorrelationRow]:
     """Correlation rows for every pair and layer of one task's importances."""
+    vectors: dict[tuple[str, int, int], torch.Tensor] = {}
+    ranks: dict[tuple[str, int, int], torch.Tensor] = {}
+
+    def side(method: str, power: int, layer: int) -> tuple[torch.Tensor, torch.Tensor]:
+        # Each (method, power, layer) is ranked once, however many pairs use it: ranking dominates the cost.
+        key = (method, power, layer)
+        if key not in vectors:
+            vectors[key] = layer_vector(importances[method], layer, include_biases).to(torch.float64).pow(power)
+            ranks[key] = average_ranks(vectors[key])
+        return vectors[key], ranks[key]
+
     rows = []
     for pair in pairs:
         for layer in range(1, n_layers + 1):
-            left = layer_vector(importances[pair.left], layer, include_biases).pow(pair.left_power)
-            right = layer_vector(importances[pair.right], layer, include_biases).pow(pair.right_power)
+            left, left_ranks = side(pair.left, pair.left_power, layer)
+            right, right_ranks = side(pair.right, pair.right_power, layer)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConstantInputWarning)
-                r, rho = pearson(left, right), spearman(left, right)
+                r, rho = pearson(left, right), pearson(left_ranks, right_ranks)
             if r != r or rho != rho:
                 warnings.warn(
                     f"pair {pair.id}, layer {layer}, task {task}: an importance is constant; correlation is NaN",

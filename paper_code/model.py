@@ -65,9 +65,9 @@ class MLP(nn.Module):
             z = F.linear(x, layer.weight, layer.bias)
             if index == len(layers) - 1:
                 return ForwardTrace(inputs, slopes, z)
-            positive = z > 0
-            slopes.append(torch.ones_like(z).masked_fill_(~positive, self.leaky_slope))
-            x = torch.where(positive, z, z * self.leaky_slope)
+            # LeakyReLU's derivative: 1 where z > 0, the slope elsewhere (PyTorch's convention at 0).
+            slopes.append((z > 0).to(z.dtype).mul_(1.0 - self.leaky_slope).add_(self.leaky_slope))
+            x = F.leaky_relu(z, self.leaky_slope)
         raise AssertionError("unreachable")  # pragma: no cover
 
 

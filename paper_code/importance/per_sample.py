@@ -56,7 +56,10 @@ def backpropagate(model: MLP, trace: ForwardTrace, output_cotangents: torch.Tens
     deltas = [output_cotangents]
     delta = output_cotangents
     for index in range(len(layers) - 2, -1, -1):
-        delta = (delta @ layers[index + 1].weight) * trace.slopes[index]
+        # A 2-D matmul over all (cotangent, sample) rows: a batched 3-D product would copy the weight C times.
+        shape = delta.shape
+        delta = (delta.reshape(-1, shape[-1]) @ layers[index + 1].weight).reshape(*shape[:-1], -1)
+        delta.mul_(trace.slopes[index])
         deltas.append(delta)
     deltas.reverse()
     return deltas
@@ -70,7 +73,10 @@ def _reduce(
         per_unit, per_input = deltas.square(), inputs.square()
     else:
         per_unit, per_input = deltas.abs(), inputs.abs()
-    per_unit = per_unit[0] if weights is None else (weights.unsqueeze(-1) * per_unit).sum(0)
+    if weights is None:
+        per_unit = per_unit.sum(0)
+    else:
+        per_unit = torch.einsum("cb,cbn->bn", weights, per_unit)
     return per_unit.T @ per_input, per_unit.sum(0)
 
 
