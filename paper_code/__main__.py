@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import NoReturn, Sequence
+from typing import Any, Callable, NoReturn, Sequence
 
 from paper_code.config import METHOD_NAMES, Config
 from paper_code.errors import PaperCodeError
@@ -31,15 +31,34 @@ def _comma_list(text: str) -> tuple[str, ...]:
     return items
 
 
-def add_run_arguments(parser: argparse.ArgumentParser) -> None:
-    """The run parameters; each maps to one :class:`Config` field of the same name."""
+def _typed_list(kind: type) -> Callable[[str], tuple[Any, ...]]:
+    def parse(text: str) -> tuple[Any, ...]:
+        items = _comma_list(text)
+        try:
+            return tuple(kind(item) for item in items)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a comma-separated list of {kind.__name__}, got {text!r}") from None
+
+    parse.__name__ = f"{kind.__name__} list"
+    return parse
+
+
+def add_run_arguments(parser: argparse.ArgumentParser, lists: bool = False) -> None:
+    """The run parameters; each maps to one :class:`Config` field of the same name.
+
+    With ``lists`` (the sweep), ``--reg``, ``--lam`` and ``--seed`` take comma-separated lists.
+    """
     d = Config()
     add = parser.add_argument
+    several = " (comma-separated list)" if lists else ""
     add("--tasks", type=int, default=d.tasks, help="number of permuted-MNIST tasks (default %(default)s)")
     add("--epochs", type=int, default=d.epochs, help="epochs per task (default %(default)s)")
-    add("--lam", type=float, default=d.lam, help="EWC strength lambda (default %(default)s)")
-    add("--reg", default=d.reg, help=f"importance used by the EWC penalty: {', '.join(METHOD_NAMES)} or none")
-    add("--seed", type=int, default=d.seed, help="seed of weights, permutations and shuffling (default %(default)s)")
+    add("--lam", type=_typed_list(float) if lists else float, default=(d.lam,) if lists else d.lam,
+        help=f"EWC strength lambda{several} (default %(default)s)")
+    add("--reg", type=_typed_list(str) if lists else str, default=(d.reg,) if lists else d.reg,
+        help=f"importance used by the EWC penalty: {', '.join(METHOD_NAMES)} or none{several}")
+    add("--seed", type=_typed_list(int) if lists else int, default=(d.seed,) if lists else d.seed,
+        help=f"seed of weights, permutations and shuffling{several} (default %(default)s)")
     add("--methods", type=_comma_list, default=d.methods, help="importances to compute (default: all)")
     add(
         "--importance-samples",
@@ -59,13 +78,13 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     add("--device", default=d.device, help="auto, cpu or cuda[:N] (default %(default)s)")
 
 
-def config_from_args(args: argparse.Namespace) -> Config:
+def config_from_args(args: argparse.Namespace, **overrides: Any) -> Config:
+    values = dict(lam=args.lam, reg=args.reg, seed=args.seed)
+    values.update(overrides)
     return Config(
         tasks=args.tasks,
         epochs=args.epochs,
-        lam=args.lam,
-        reg=args.reg,
-        seed=args.seed,
+        **values,
         methods=args.methods,
         importance_samples=args.importance_samples,
         lr=args.lr,
@@ -93,6 +112,17 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="no progress output")
     run.add_argument("--data-root", type=Path, default=None, help="MNIST folder (default: $PAPER_CODE_DATA or ./data)")
 
+    sweep = commands.add_parser("sweep", help="one run per combination of --reg, --lam and --seed values")
+    sweep.add_argument("--out", type=Path, required=True, help="sweep folder: trials/<key>/ and sweep.csv")
+    add_run_arguments(sweep, lists=True)
+    sweep.add_argument("--engine", choices=("auto", "ray", "sequential"), default="auto",
+                       help="ray when installed (default), else one trial after another")
+    sweep.add_argument("--address", default=None, help="join a running Ray cluster (host:port) instead of a local one")
+    sweep.add_argument("--cpus-per-trial", type=float, default=None, help="CPUs (and torch threads) per trial")
+    sweep.add_argument("--gpus-per-trial", type=float, default=0, help="GPU fraction per trial (default 0)")
+    sweep.add_argument("--quiet", action="store_true", help="no progress output")
+    sweep.add_argument("--data-root", type=Path, default=None, help="MNIST folder (default: $PAPER_CODE_DATA or ./data)")
+
     data = commands.add_parser("data", help="rebuild (if missing) and verify the MNIST files")
     data.add_argument("--data-root", type=Path, default=None, help="MNIST folder (default: $PAPER_CODE_DATA or ./data)")
     return parser
@@ -113,6 +143,22 @@ def main(argv: Sequence[str] | None = None) -> int:
                     f"results in {results.path} (key {config.key}): "
                     f"final average accuracy {results.final_average_accuracy():.4f}"
                 )
+        elif args.command == "sweep":
+            from paper_code.sweep import expand_grid, plan_sweep, run_sweep  # noqa: PLC0415
+
+            base = config_from_args(args, lam=args.lam[0], reg=args.reg[0], seed=args.seed[0])
+            configs = expand_grid(base, {"reg": args.reg, "lam": args.lam, "seed": args.seed})
+            plan = plan_sweep(
+                configs,
+                engine=args.engine,
+                address=args.address,
+                cpus_per_trial=args.cpus_per_trial,
+                gpus_per_trial=args.gpus_per_trial,
+            )
+            table = run_sweep(plan, args.out, quiet=args.quiet, data_root=args.data_root)
+            if not args.quiet:
+                print(table.drop(columns=["key", "trial_dir"]).to_string(index=False))
+                print(f"sweep table: {args.out / 'sweep.csv'}")
         elif args.command == "data":
             from paper_code.data import default_data_root, ensure_mnist  # noqa: PLC0415
 

@@ -122,6 +122,13 @@ class Results:
         last = self.accuracy[self.accuracy.after_task == self.accuracy.after_task.max()]
         return float(last.accuracy.mean())
 
+    def average_forgetting(self) -> float:
+        """Mean over all but the last task of (best accuracy reached on it after learning it − final accuracy)."""
+        matrix = self.accuracy_matrix()
+        last = int(matrix.index.max())
+        drops = [matrix.loc[task:, task].max() - matrix.loc[last, task] for task in matrix.columns if task < last]
+        return float(sum(drops) / len(drops)) if drops else 0.0
+
     def importances(self, task: int) -> dict[str, dict[str, dict[str, torch.Tensor]]]:
         """``{"per_task": ..., "accumulated": ...}`` after ``task`` (1-based)."""
         path = task_file(self.path, IMPORTANCES_DIR, task)

@@ -176,3 +176,32 @@ def test_fine_tuning_and_subset_of_methods(tmp_path):
     results = run_experiment(config, tmp_path / "ft", quiet=True)
     assert set(results.correlations.pair) == {"mas_fis", "fis_mas2"}
     assert (results.training.penalty == 0).all()
+
+
+def test_cached_run_keys_folders_by_configuration(tmp_path):
+    from paper_code import cached_run
+
+    first = cached_run(small_config(), tmp_path)
+    stamp = (first.path / "config.json").stat().st_mtime_ns
+    again = cached_run(small_config(), tmp_path)
+    other = cached_run(small_config(seed=1), tmp_path)
+    assert first.path == again.path == tmp_path / small_config().key
+    assert (again.path / "config.json").stat().st_mtime_ns == stamp  # reused, not recomputed
+    assert other.path != first.path
+    assert not first.correlations.equals(other.correlations)
+
+
+def test_average_forgetting_by_hand(tmp_path):
+    from paper_code.results import ACCURACY_COLUMNS, Results, write_csv
+    import pandas as pd
+
+    rows = [  # after_task, eval_task, accuracy
+        (1, 1, 0.9), (1, 2, 0.1), (1, 3, 0.1),
+        (2, 1, 0.8), (2, 2, 0.95), (2, 3, 0.1),
+        (3, 1, 0.6), (3, 2, 0.9), (3, 3, 0.97),
+    ]
+    write_csv(tmp_path / "a.csv", ACCURACY_COLUMNS, [dict(zip(ACCURACY_COLUMNS, r)) for r in rows])
+    results = Results(tmp_path, small_config(tasks=3), {}, pd.read_csv(tmp_path / "a.csv"), None, None)
+    # task 1: best 0.9, final 0.6 -> 0.3; task 2: best 0.95, final 0.9 -> 0.05; mean 0.175
+    assert results.average_forgetting() == pytest.approx(0.175)
+    assert results.final_average_accuracy() == pytest.approx((0.6 + 0.9 + 0.97) / 3)
