@@ -1,0 +1,304 @@
+"""Build the book: run (or reuse) the experiment, execute every page with papermill, build offline HTML.
+
+    .venv/bin/python book/build.py                         # the paper's setup, results in results/
+    .venv/bin/python book/build.py -p n_tasks 3 -p epochs 1  # any page parameter, passed to every page
+    .venv/bin/python book/build.py --vendor-only           # fetch the pinned JavaScript assets and stop
+
+Steps:
+
+1. the JavaScript the pages load is put under ``assets/vendor/`` (gitignored): plotly.js copied from
+   the installed plotly package (so the JS and Python versions match), MathJax 3, require.js and
+   the ipywidgets HTML manager unpacked from npm tarballs whose sha512 integrity is pinned below;
+2. the book sources (``_config.yml``, ``_toc.yml``, ``book/*.md``, ``book/*.ipynb``, ``assets/``) are
+   copied to a staging folder, ``<out>/_build/src``, so the working tree is never written to;
+3. the experiment of the given parameters is run once with ``cached_run`` (every page then reuses it);
+4. each notebook is executed with papermill into the staging folder (kernel cwd: the repository
+   root), with ``PAPER_CODE_BOOK=1`` so figures are emitted as plain HTML for the static book, and
+   the cell papermill injects is tagged ``remove-cell``;
+5. the run's CSV files are copied to ``runs/<key>/`` in the staging folder (the pages link them);
+6. ``jupyter-book build --all -W -n --keep-going`` writes ``<out>/_build/html``; any warning fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import json
+import multiprocessing
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BOOK = ROOT / "book"
+VENDOR = ROOT / "assets" / "vendor"
+
+#: npm tarballs: (package spec, sha512 integrity as printed by `npm pack --json`).
+NPM_PACKAGES = {
+    "mathjax": ("mathjax@3.2.2", "sha512-Bt+SSVU8eBG27zChVewOicYs7Xsdt40qm4+UpHyX7k0/O9NliPc+x77k1/FEsPsjKPZGJvtRZM1vO+geW0OhGw=="),
+    "html-manager": (
+        "@jupyter-widgets/html-manager@1.0.6",
+        "sha512-+Mn+Ra8wyIHrYaUpfmf9A3dsLkt/NuwzPQN8sthdxBD35VV5cOJbpmgMhNR27n/rmP3mKyEe0PWCJrtZrXTXDQ==",
+    ),
+    "requirejs": ("requirejs@2.3.7", "sha512-DouTG8T1WanGok6Qjg2SXuCMzszOo0eHeH9hDZ5Y4x8Je+9JB38HdTLT4/VA8OaUhBa0JPVHJ0pyBkM1z+pDsw=="),
+}
+#: Parts of MathJax's es5 build that tex-chtml.js loads (the SVG output and the combined bundles are left out).
+MATHJAX_PARTS = ("tex-chtml.js", "input", "output/chtml.js", "output/chtml", "ui", "a11y", "adaptors", "sre")
+FONT_SUFFIXES = (".eot", ".svg", ".ttf", ".woff", ".woff2")
+VENDOR_STAMP = VENDOR / "vendor.json"
+
+#: Page parameters and their types (every page accepts all of them).
+PARAMETER_TYPES = {
+    "results_dir": str, "n_tasks": int, "epochs": int, "lam": float, "reg": str, "seed": int,
+    "correlation": str, "train_size": int, "test_size": int, "importance_samples": int,
+}
+
+
+# --------------------------------------------------------------------------- vendored JavaScript
+def _integrity(path: Path) -> str:
+    return "sha512-" + base64.b64encode(hashlib.sha512(path.read_bytes()).digest()).decode()
+
+
+def _npm_pack(spec: str, integrity: str, folder: Path) -> Path:
+    npm = shutil.which("npm")
+    if npm is None:
+        raise SystemExit("npm is needed once to fetch the book's JavaScript assets: apt-get install -y npm")
+    result = subprocess.run([npm, "pack", "--json", "--silent", spec], cwd=folder, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"npm pack {spec} failed:\n{result.stderr.strip()}")
+    tarball = folder / json.loads(result.stdout)[0]["filename"]
+    if _integrity(tarball) != integrity:
+        raise SystemExit(f"{tarball.name} does not have the pinned integrity {integrity}: refusing to use it")
+    return tarball
+
+
+def _extract(tarball: Path, folder: Path) -> Path:
+    with tarfile.open(tarball) as archive:
+        archive.extractall(folder, filter="data")
+    return folder / "package"
+
+
+def _copy(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if source.is_dir():
+        shutil.copytree(source, target, dirs_exist_ok=True)
+    else:
+        shutil.copy2(source, target)
+
+
+def vendor_complete() -> bool:
+    if not VENDOR_STAMP.is_file():
+        return False
+    recorded = json.loads(VENDOR_STAMP.read_text()).get("packages", {})
+    return recorded == {name: spec for name, (spec, _) in NPM_PACKAGES.items()}
+
+
+def ensure_vendor(quiet: bool = False) -> None:
+    """Fetch the pinned npm packages into assets/vendor/ (once), and copy plotly.js (every build)."""
+    import plotly
+
+    plotly_js = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    if not vendor_complete():
+        if not quiet:
+            print("fetching MathJax, require.js and the ipywidgets HTML manager with npm pack ...", flush=True)
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp_path = Path(tmp)
+            staged = tmp_path / "vendor"
+            packages = {}
+            for name, (spec, integrity) in NPM_PACKAGES.items():
+                unpack = tmp_path / name
+                unpack.mkdir()
+                packages[name] = _extract(_npm_pack(spec, integrity, unpack), unpack)
+            es5 = packages["mathjax"] / "es5"
+            for part in MATHJAX_PARTS:
+                _copy(es5 / part, staged / "mathjax" / part)
+            dist = packages["html-manager"] / "dist"
+            _copy(dist / "embed-amd.js", staged / "ipywidgets" / "embed-amd.js")
+            for font in dist.iterdir():
+                if font.suffix in FONT_SUFFIXES:
+                    _copy(font, staged / "ipywidgets" / font.name)
+            _copy(packages["requirejs"] / "require.js", staged / "ipywidgets" / "require.js")
+            (staged / "vendor.json").write_text(
+                json.dumps({"packages": {n: s for n, (s, _) in NPM_PACKAGES.items()}}, indent=2) + "\n"
+            )
+            if VENDOR.exists():
+                shutil.rmtree(VENDOR)
+            VENDOR.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(staged), VENDOR)
+    shutil.copy2(plotly_js, VENDOR / "plotly.min.js")
+
+
+# --------------------------------------------------------------------------- the book
+def pages() -> list[Path]:
+    """The notebooks and Markdown pages listed in _toc.yml, in order."""
+    import yaml
+
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+
+    def walk(entries: list) -> None:
+        for entry in entries:
+            if "file" in entry:
+                files.append(entry["file"])
+            walk(entry.get("chapters", []) + entry.get("sections", []))
+
+    walk(toc.get("parts", []) + toc.get("chapters", []))
+    found = []
+    for name in files:
+        for suffix in (".ipynb", ".md"):
+            if (ROOT / f"{name}{suffix}").is_file():
+                found.append(ROOT / f"{name}{suffix}")
+                break
+        else:
+            raise SystemExit(f"_toc.yml lists {name}, which is neither {name}.ipynb nor {name}.md")
+    return found
+
+
+def stage_sources(stage: Path) -> None:
+    if stage.exists():
+        shutil.rmtree(stage)
+    stage.mkdir(parents=True)
+    for name in ("_config.yml", "_toc.yml"):
+        shutil.copy2(ROOT / name, stage / name)
+    shutil.copytree(ROOT / "assets", stage / "assets")
+    (stage / "book").mkdir()
+    for page in pages():
+        shutil.copy2(page, stage / "book" / page.name)
+
+
+def run_config(parameters: dict) -> "object":
+    from paper_code import book
+
+    names = ("n_tasks", "epochs", "lam", "reg", "seed", "train_size", "test_size", "importance_samples")
+    return book.page_config(**{k: v for k, v in parameters.items() if k in names})
+
+
+def run_experiment_once(parameters: dict) -> Path:
+    from paper_code import book, cached_run
+
+    config = run_config(parameters)
+    root = book.resolve_results_dir(parameters.get("results_dir", "results"))
+    print(f"experiment {config.key} in {root / config.key} ...", flush=True)
+    start = time.perf_counter()
+    results = cached_run(config, root, quiet=False)
+    print(f"experiment ready ({time.perf_counter() - start:.0f} s)", flush=True)
+    return Path(results.path)
+
+
+def tag_injected_cell(path: Path) -> None:
+    import nbformat
+
+    notebook = nbformat.read(path, as_version=4)
+    for cell in notebook.cells:
+        tags = cell.get("metadata", {}).get("tags", [])
+        if "injected-parameters" in tags and "remove-cell" not in tags:
+            cell["metadata"]["tags"] = tags + ["remove-cell"]
+    nbformat.write(notebook, path)
+
+
+def execute_page(page: Path, target: Path, parameters: dict) -> float:
+    """Execute one notebook with papermill (kernel cwd: the repository root); returns the seconds taken."""
+    import papermill
+
+    os.environ["PAPER_CODE_BOOK"] = "1"
+    start = time.perf_counter()
+    papermill.execute_notebook(
+        str(page), str(target), parameters=parameters, cwd=str(ROOT), progress_bar=False, log_output=False,
+    )
+    tag_injected_cell(target)
+    return time.perf_counter() - start
+
+
+def execute_pages(stage: Path, parameters: dict, jobs: int = 2) -> dict[str, float]:
+    """Execute every notebook of the book, ``jobs`` at a time (each in its own process and kernel)."""
+    notebooks = [page for page in pages() if page.suffix == ".ipynb"]
+    seconds = {}
+    # Fresh interpreters (spawn): a forked copy of this process, with torch's threads, can deadlock.
+    with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = {pool.submit(execute_page, page, stage / "book" / page.name, parameters): page for page in notebooks}
+        for future in as_completed(futures):
+            page = futures[future]
+            seconds[page.stem] = future.result()
+            print(f"  executed {page.name} in {seconds[page.stem]:.1f} s", flush=True)
+    return seconds
+
+
+def copy_downloads(stage: Path, run_folder: Path) -> None:
+    from paper_code.book import DOWNLOAD_FILES, DOWNLOADS_DIR
+
+    target = stage / DOWNLOADS_DIR / run_folder.name
+    target.mkdir(parents=True, exist_ok=True)
+    for name in DOWNLOAD_FILES:
+        if (run_folder / name).is_file():
+            shutil.copy2(run_folder / name, target / name)
+
+
+def build_html(stage: Path, out: Path) -> None:
+    jupyter_book = Path(sys.executable).with_name("jupyter-book")
+    command = [str(jupyter_book), "build", str(stage), "--path-output", str(out), "--all", "-W", "-n", "--keep-going"]
+    print("$ " + " ".join(command), flush=True)
+    subprocess.run(command, check=True)
+
+
+def parse_parameters(pairs: list[list[str]]) -> dict:
+    parameters = {}
+    for name, value in pairs:
+        if name not in PARAMETER_TYPES:
+            raise SystemExit(f"unknown page parameter {name!r}: choose from {', '.join(PARAMETER_TYPES)}")
+        try:
+            parameters[name] = PARAMETER_TYPES[name](value)
+        except ValueError:
+            raise SystemExit(f"page parameter {name}={value!r} is not a valid {PARAMETER_TYPES[name].__name__}") from None
+    return parameters
+
+
+def build(parameters: dict | None = None, out: Path = ROOT, jobs: int = 2) -> Path:
+    """Everything above; returns the folder holding index.html."""
+    parameters = dict(parameters or {})
+    parameters.setdefault("results_dir", "results")
+    out = Path(out).resolve()
+    stage = out / "_build" / "src"
+    timings = {}
+    start = time.perf_counter()
+    ensure_vendor()
+    run_folder = run_experiment_once(parameters)
+    timings["experiment"] = time.perf_counter() - start
+    stage_sources(stage)
+    start = time.perf_counter()
+    execute_pages(stage, parameters, jobs)
+    timings["papermill"] = time.perf_counter() - start
+    copy_downloads(stage, run_folder)
+    start = time.perf_counter()
+    build_html(stage, out)
+    timings["jupyter-book"] = time.perf_counter() - start
+    html = out / "_build" / "html"
+    print("times: " + ", ".join(f"{k} {v:.0f} s" for k, v in timings.items()))
+    return html
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                        help="a page parameter passed to every notebook (papermill -p); repeatable")
+    parser.add_argument("--out", type=Path, default=ROOT, help="the HTML goes to OUT/_build/html (default: the repository)")
+    parser.add_argument("--jobs", type=int, default=2, help="notebooks executed at once (default: 2)")
+    parser.add_argument("--vendor-only", action="store_true", help="fetch the JavaScript assets and stop")
+    args = parser.parse_args(argv)
+    if args.vendor_only:
+        ensure_vendor()
+        print(f"JavaScript assets in {VENDOR}")
+        return 0
+    html = build(parse_parameters(args.parameter), args.out, args.jobs)
+    print(f"\nThe book is at {html / 'index.html'}\n  open it with: open {html / 'index.html'}  (or xdg-open)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

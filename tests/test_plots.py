@@ -1,0 +1,145 @@
+"""The book's figure builders, on small synthetic tables: the right numbers in the right places."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from paper_code import plots
+from paper_code.book import setup_plotly
+
+
+def correlations_table(pairs=("mas_fis", "mas_sig"), tasks=4) -> pd.DataFrame:
+    rows = []
+    for p_index, (pair, layer, task) in enumerate(itertools.product(pairs, (1, 2, 3), range(1, tasks + 1))):
+        # Distinct, recognisable values: pearson = pair*0.5 - layer/10 + task/100, spearman its negative half.
+        base = (0.5 if pair == pairs[0] else -0.2) - layer / 10 + task / 100
+        rows.append(dict(pair=pair, layer=layer, task=task, pearson=base, spearman=-base / 2))
+    return pd.DataFrame(rows)
+
+
+def accuracy_table(tasks=3) -> pd.DataFrame:
+    return pd.DataFrame(
+        [dict(after_task=a, eval_task=e, accuracy=0.9 if e <= a else 0.1 + e / 100) for a in range(1, tasks + 1)
+         for e in range(1, tasks + 1)]
+    )
+
+
+def test_pair_labels():
+    assert plots.pair_label("mas_fis") == "MAS–FIS"
+    assert plots.pair_label("fis_mas2") == "FIS–MAS²"
+    assert plots.pair_label("si_sig") == "SI–SIG"
+
+
+def test_surface_holds_both_coefficients_on_a_fixed_scale():
+    table = correlations_table()
+    figure = plots.correlation_surface(table, "mas_fis", "spearman")
+    pearson, spearman, plane = figure.data
+    assert [t.type for t in figure.data] == ["surface"] * 3
+    assert list(pearson.x) == [1, 2, 3] and list(pearson.y) == [1, 2, 3, 4]
+    rows = table[table.pair == "mas_fis"]
+    expected = rows.pivot(index="task", columns="layer", values="pearson").to_numpy()
+    np.testing.assert_allclose(np.asarray(pearson.z, dtype=float), expected)
+    np.testing.assert_allclose(np.asarray(spearman.z, dtype=float), -expected / 2)
+    for surface in (pearson, spearman):
+        assert (surface.cmin, surface.cmax) == (-1.0, 1.0)
+        custom = np.asarray(surface.customdata, dtype=float)
+        assert custom.shape == (4, 3, 2)
+        np.testing.assert_allclose(custom[..., 0], expected)
+        np.testing.assert_allclose(custom[..., 1], -expected / 2)
+        assert "customdata[0]" in surface.hovertemplate and "customdata[1]" in surface.hovertemplate
+        assert "layer" in surface.hovertemplate and "tasks learned" in surface.hovertemplate
+    # Spearman was asked for: it is the one shown first.
+    assert (pearson.visible, spearman.visible) == (False, True)
+    # The z = 0 plane: flat, translucent, no hover, no second colour bar.
+    assert np.all(np.asarray(plane.z, dtype=float) == 0)
+    assert 0 < plane.opacity < 1 and plane.showscale is False and plane.hoverinfo == "skip"
+    assert tuple(figure.layout.scene.zaxis.range) == (-1, 1)
+
+
+def test_surface_buttons_switch_coefficient_and_keep_the_plane():
+    figure = plots.correlation_surface(correlations_table(), "mas_fis", "pearson")
+    (menu,) = figure.layout.updatemenus
+    assert [b.label for b in menu.buttons] == ["Pearson r", "Spearman ρ"]
+    assert menu.buttons[0].args[0]["visible"] == [True, False, True]
+    assert menu.buttons[1].args[0]["visible"] == [False, True, True]
+    assert "Spearman" in menu.buttons[1].args[1]["title.text"]
+    assert menu.active == 0
+
+
+def test_surface_task_range_and_errors():
+    table = correlations_table()
+    figure = plots.correlation_surface(table, "mas_sig", tasks=(2, 3))
+    assert list(figure.data[0].y) == [2, 3]
+    with pytest.raises(ValueError, match="not in these results"):
+        plots.correlation_surface(table, "fis_si")
+    with pytest.raises(ValueError, match="pearson, spearman"):
+        plots.correlation_surface(table, "mas_fis", "kendall")
+    with pytest.raises(ValueError, match="no results for tasks"):
+        plots.correlation_surface(table, "mas_fis", tasks=(7, 9))
+
+
+def test_heatmap_prints_values_on_the_same_scale():
+    table = correlations_table()
+    figure = plots.correlation_heatmap(table, "mas_sig", "pearson")
+    pearson, spearman = figure.data
+    expected = table[table.pair == "mas_sig"].pivot(index="task", columns="layer", values="pearson").to_numpy()
+    np.testing.assert_allclose(np.asarray(pearson.z, dtype=float), expected)
+    assert pearson.texttemplate == "%{z:.2f}"
+    assert (pearson.zmin, pearson.zmax) == (-1.0, 1.0)
+    assert list(pearson.x) == ["layer 1", "layer 2", "layer 3"]
+    assert (pearson.visible, spearman.visible) == (True, False)
+    assert [b.args[0]["visible"] for b in figure.layout.updatemenus[0].buttons] == [[True, False], [False, True]]
+
+
+def test_accuracy_heatmap_is_the_accuracy_matrix():
+    accuracy = accuracy_table(3)
+    figure = plots.accuracy_heatmap(accuracy)
+    (heatmap,) = figure.data
+    z = np.asarray(heatmap.z, dtype=float)
+    assert z.shape == (3, 3)
+    assert z[0, 0] == 0.9 and z[0, 2] == pytest.approx(0.13) and z[2, 0] == 0.9
+    assert list(heatmap.x) == [1, 2, 3] and list(heatmap.y) == [1, 2, 3]
+    assert heatmap.texttemplate == "%{z:.2f}" and (heatmap.zmin, heatmap.zmax) == (0.0, 1.0)
+
+
+def test_surface_explorer_menu_shows_one_surface_and_the_plane():
+    table = correlations_table()
+    figure = plots.surface_explorer(table, ["mas_fis", "mas_sig", "fis_si"], "pearson")
+    (menu,) = figure.layout.updatemenus
+    # fis_si is not in the table: two pairs x two coefficients.
+    assert len(menu.buttons) == 4 and len(figure.data) == 6
+    for button in menu.buttons:
+        shown = [trace for trace, flag in zip(figure.data, button.args[0]["visible"]) if flag]
+        assert len(shown) == 2 and sum(t.opacity == 0.25 for t in shown) == 1
+    assert [t.visible for t in figure.data] == menu.buttons[0].args[0]["visible"]
+
+
+def test_agreement_bars_and_histogram():
+    agreement = pd.DataFrame(
+        [dict(comparison=c, layer=l, pearson=0.1 * l, spearman=0.2 * l) for c in ("a", "b") for l in (1, 2, 3)]
+    )
+    figure = plots.agreement_bars(agreement, "spearman")
+    assert [t.name for t in figure.data] == ["a", "b"]
+    np.testing.assert_allclose(figure.data[0].y, [0.2, 0.4, 0.6])
+    histogram = plots.labelled_output_histogram(np.array([0.1, 0.95, 0.99]))
+    np.testing.assert_allclose(histogram.data[0].x, [0.1, 0.95, 0.99])
+
+
+def test_book_renderer_emits_html_only_without_plotly_js():
+    import plotly.io as pio
+
+    previous = pio.renderers.default
+    try:
+        assert setup_plotly(book=True) == "book"
+        bundle = pio.renderers["book"].to_mimebundle(plots.correlation_surface(correlations_table(), "mas_fis").to_dict())
+        assert list(bundle) == ["text/html"]
+        html = bundle["text/html"]
+        assert "Plotly.newPlot" in html and "plotly-graph-div" in html
+        assert "<script src=" not in html and "cdn.plot.ly" not in html
+        assert len(html) < 200_000  # plotly.js alone is about 4.8 MB
+    finally:
+        pio.renderers.default = previous
