@@ -304,9 +304,9 @@ def make_tasks(
         tasks.append(
             Task(
                 index=index,
-                train_x=train_x[:, perm].contiguous().to(device),
+                train_x=train_x.index_select(1, perm).to(device),
                 train_y=train_y.to(device),
-                test_x=test_x[:, perm].contiguous().to(device),
+                test_x=test_x.index_select(1, perm).to(device),
                 test_y=test_y.to(device),
             )
         )
