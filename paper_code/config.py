@@ -28,7 +28,7 @@ MNIST_TRAIN_SIZE = 60_000
 MNIST_TEST_SIZE = 10_000
 
 #: Best EWC-MAS strength of the paper-scale grid search (see README, "Choosing lambda").
-DEFAULT_LAMBDA = 100.0
+DEFAULT_LAMBDA = 3.0
 
 
 @dataclass(frozen=True)
