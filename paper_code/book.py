@@ -17,7 +17,6 @@ here or from the rest of the library:
 
 from __future__ import annotations
 
-import datetime as _dt
 import html
 import os
 from dataclasses import dataclass, field
@@ -178,7 +177,11 @@ class Provenance:
 def describe(config: Config) -> str:
     reg = "no penalty" if config.reg == "none" or config.lam == 0 else f"EWC-{config.reg.upper()}, λ = {config.lam:g}"
     size = "" if config.train_size == 60_000 else f", {config.train_size} training rows"
-    return f"{config.tasks} tasks × {config.epochs} epochs, {reg}, seed {config.seed}{size}"
+    return f"{plural(config.tasks, 'task')} × {plural(config.epochs, 'epoch')}, {reg}, seed {config.seed}{size}"
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def provenance(results: Results) -> Provenance:
@@ -535,8 +538,10 @@ def claims_summary(table: pd.DataFrame) -> Markdown:
     parts = []
     for column in ("Pearson", "Spearman"):
         counts = verdict_counts(table, column)
-        parts.append(f"with {column}'s coefficient, {counts[REPRODUCED]} of {len(table)} claims are reproduced, "
-                     f"{counts[NOT_REPRODUCED]} are not, and {counts[NOT_COMPUTED]} are not computed")
+        verb = {status: "is" if counts[status] == 1 else "are" for status in counts}
+        parts.append(f"with {column}'s coefficient, {counts[REPRODUCED]} of {len(table)} claims {verb[REPRODUCED]} "
+                     f"reproduced, {counts[NOT_REPRODUCED]} {verb[NOT_REPRODUCED]} not, and {counts[NOT_COMPUTED]} "
+                     f"{verb[NOT_COMPUTED]} not computed")
     return Markdown("On this run, " + "; ".join(parts) + ".")
 
 
@@ -724,8 +729,8 @@ def explore_panel(results: Results, correlation: str = "pearson", pairs: Iterabl
         value=current, description="run", layout=widgets.Layout(width="95%"),
     )
     pair_menu = widgets.Dropdown(options=[(pair_label(p), p) for p in pairs], value=tuple(pairs)[0], description="pair")
-    kind_menu = widgets.ToggleButtons(options=[(KIND_LABELS[k], k) for k in CORRELATION_KINDS], value=correlation,
-                                      style={"button_width": "110px"})
+    kind_menu = widgets.Dropdown(options=[(KIND_LABELS[k], k) for k in CORRELATION_KINDS], value=correlation,
+                                 description="coefficient", style={"description_width": "initial"})
     last = results.completed_tasks
     task_range = widgets.IntRangeSlider(value=(1, last), min=1, max=max(last, 1), step=1, description="tasks",
                                         continuous_update=False)
@@ -749,6 +754,3 @@ def explore_panel(results: Results, correlation: str = "pearson", pairs: Iterabl
     redraw()
     return widgets.VBox([run_menu, widgets.HBox([pair_menu, kind_menu]), task_range, output])
 
-
-def today() -> str:
-    return _dt.date.today().isoformat()

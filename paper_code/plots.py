@@ -64,14 +64,15 @@ def correlation_grid(
     return grid
 
 
-def _menu(labels: Sequence[str], visibility: Sequence[Sequence[bool]], active: int, extra: Sequence[dict]) -> dict:
+def _menu(labels: Sequence[str], visibility: Sequence[Sequence[bool]], active: int, extra: Sequence[dict],
+          y: float = 1.0) -> dict:
     return dict(
         type="buttons",
         direction="right",
         active=active,
         x=0.0,
         xanchor="left",
-        y=1.0,
+        y=y,
         yanchor="bottom",
         pad=dict(b=4),
         showactive=True,
@@ -199,12 +200,13 @@ def correlation_heatmap(
                 [[k == shown for k in CORRELATION_KINDS] for shown in CORRELATION_KINDS],
                 CORRELATION_KINDS.index(kind),
                 [{"title.text": f"{heading} ({KIND_LABELS[k]})"} for k in CORRELATION_KINDS],
+                y=1.0 + 40 / max(260, 90 + 34 * len(task_numbers)),
             )
         ],
         xaxis=dict(title=dict(text="layer (input → output)"), side="bottom"),
         yaxis=dict(title=dict(text="tasks learned"), tickvals=task_numbers, autorange="reversed"),
         height=max(260, 90 + 34 * len(task_numbers)),
-        margin=dict(l=60, r=20, t=100, b=50),
+        margin=dict(l=60, r=20, t=110, b=50),
     )
     return figure
 

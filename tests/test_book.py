@@ -201,9 +201,8 @@ def test_claims_table_covers_every_claim(built):
     # No sibling runs with other penalties exist next to the small run: the EWC comparison is not computed.
     ewc = claims[claims["claim"].str.startswith("Despite")].iloc[0]
     assert ewc["Pearson"] == book.NOT_COMPUTED and "--reg none" in ewc["evidence"]
-    for _, row in claims.iterrows():
-        verdict = book.check_claim(results, book.CLAIMS[_].id, "pearson")
-        assert verdict.status == row["Pearson"]
+    for claim, row in zip(book.CLAIMS, claims.itertuples(index=False)):
+        assert book.check_claim(results, claim.id, "pearson").status == row.Pearson
 
 
 # --------------------------------------------------------------------------- the executed notebooks
@@ -244,7 +243,8 @@ def test_explore_page_saved_its_widget_state(built):
     notebook = executed(built, "explore")
     state = notebook.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
     models = {model["model_name"] for model in state.values()}
-    assert {"DropdownModel", "IntRangeSliderModel", "ToggleButtonsModel", "OutputModel", "VBoxModel"} <= models
+    assert {"DropdownModel", "IntRangeSliderModel", "OutputModel", "VBoxModel"} <= models
+    assert sum(model["model_name"] == "DropdownModel" for model in state.values()) == 3  # run, pair, coefficient
     views = [out for out in outputs(notebook) if "application/vnd.jupyter.widget-view+json" in out.get("data", {})]
     assert len(views) == 1
 
@@ -271,6 +271,8 @@ def test_html_pages_downloads_and_local_scripts(built):
         sources = re.findall(r'<script[^>]*\ssrc="([^"]+)"', text)
         assert sources and not [s for s in sources if "://" in s or s.startswith("//")], (page.name, sources)
         assert text.count("vendor/plotly.min.js") == 1, page.name
+        if page.stem in FIGURES:  # provenance: the run's files, downloadable from the book itself
+            assert re.search(r'href="\.\./_downloads/[0-9a-f]+/correlations\.csv"', text), page.name
 
 
 def test_papermill_command_line_reruns_a_page(built, tmp_path):

@@ -14,8 +14,8 @@ from paper_code.book import setup_plotly
 
 def correlations_table(pairs=("mas_fis", "mas_sig"), tasks=4) -> pd.DataFrame:
     rows = []
-    for p_index, (pair, layer, task) in enumerate(itertools.product(pairs, (1, 2, 3), range(1, tasks + 1))):
-        # Distinct, recognisable values: pearson = pair*0.5 - layer/10 + task/100, spearman its negative half.
+    for pair, layer, task in itertools.product(pairs, (1, 2, 3), range(1, tasks + 1)):
+        # Distinct values per cell; Spearman is minus half of Pearson.
         base = (0.5 if pair == pairs[0] else -0.2) - layer / 10 + task / 100
         rows.append(dict(pair=pair, layer=layer, task=task, pearson=base, spearman=-base / 2))
     return pd.DataFrame(rows)
