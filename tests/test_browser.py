@@ -166,6 +166,10 @@ def test_every_page_renders_offline(html, tmp_path):
                 assert visible == [False, True, True]
                 page.locator(".plotly-graph-div .updatemenu-button").nth(0).click()
             if name in ("s3_1_mas_fis", "explore"):
+                # The first surface (or the widget panel) in view, with the text above it.
+                anchor = ".jupyter-widgets" if name == "explore" else ".plotly-graph-div"
+                page.evaluate(f"() => window.scrollTo(0, document.querySelector('{anchor}').getBoundingClientRect().top + window.scrollY - 250)")
+                page.wait_for_timeout(500)
                 page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
             links[url] = page.evaluate("() => Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'))")
         assert not [e for e in browser.errors if "THEBE_JS_URL" not in e], browser.errors
