@@ -97,10 +97,11 @@ def train_task(
         correct = torch.zeros((), dtype=torch.int64)
         for start in range(0, n, batch_size):
             index = order[start : start + batch_size]
-            inputs, labels = task.train_x[index], task.train_y[index]
+            # index_select gathers rows several times faster than advanced indexing on CPU.
+            inputs, labels = task.train_x.index_select(0, index), task.train_y.index_select(0, index)
             logits = model(inputs)
             loss = F.cross_entropy(logits, labels)
-            optimizer.zero_grad(set_to_none=False)
+            optimizer.zero_grad(set_to_none=True)
             loss.backward()
             task_gradients = [p.grad.clone() for p in params] if si is not None and si_grad == "task" else None
             if penalty is not None:
