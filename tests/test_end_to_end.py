@@ -110,7 +110,7 @@ def test_same_configuration_is_reused_not_rerun(reference_run):
 
 def test_other_configuration_is_refused(reference_run):
     before = (reference_run / "accuracy.csv").read_bytes()
-    result = cli("run", "--out", str(reference_run), *RUN_ARGS, "--lam", "3")
+    result = cli("run", "--out", str(reference_run), *RUN_ARGS, "--lam", "7.5")
     assert result.returncode == 2
     assert "holds a different configuration" in result.stderr and "lam" in result.stderr
     assert "--force" in result.stderr and len(result.stderr.strip().splitlines()) == 1
