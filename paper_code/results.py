@@ -22,7 +22,7 @@ import csv
 import io
 import json
 import os
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -188,7 +188,3 @@ def load_results(folder: str | os.PathLike[str], require_complete: bool = True) 
         correlations=table(CORRELATIONS_FILE, "task"),
         training=table(TRAINING_FILE, "task"),
     )
-
-
-def dataclass_columns(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in fields(cls))
