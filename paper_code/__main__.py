@@ -146,7 +146,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "sweep":
             from paper_code.sweep import expand_grid, plan_sweep, run_sweep  # noqa: PLC0415
 
-            base = config_from_args(args, lam=args.lam[0], reg=args.reg[0], seed=args.seed[0])
+            # The grid sets reg, lam and seed of every trial (and adds each reg to --methods); the base only
+            # carries the single-valued parameters, so it is built with fine-tuning, valid for any --methods.
+            base = config_from_args(args, lam=args.lam[0], reg="none", seed=args.seed[0])
             configs = expand_grid(base, {"reg": args.reg, "lam": args.lam, "seed": args.seed})
             plan = plan_sweep(
                 configs,

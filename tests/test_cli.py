@@ -79,3 +79,14 @@ def test_missing_command_and_help(capsys):
     help_text = capsys.readouterr().out
     for flag in ("--tasks", "--epochs", "--lam", "--reg", "--seed", "--methods", "--importance-samples", "--resume"):
         assert flag in help_text
+
+
+def test_sweep_adds_each_regularizing_method_to_methods(tmp_path, capsys):
+    # --methods fis with --reg mas,none is valid for a sweep (mas is added for its trials); the only
+    # problem here is the negative lambda, which must be what is reported, before any work.
+    status, stderr = cli_in_process(
+        capsys, "sweep", "--out", str(tmp_path / "s"), "--reg", "mas,none", "--methods", "fis",
+        "--pairs", "fis_fis2", "--lam", "1,-1", "--tasks", "1",
+    )
+    assert status == 2 and "lam=-1.0 is out of range" in stderr
+    assert not (tmp_path / "s").exists()
