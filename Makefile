@@ -8,7 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup data test test-fast bench clean book lab
+.PHONY: setup data test test-fast bench clean book lab sweep-full
 
 setup: $(STAMP)
 
@@ -42,6 +42,11 @@ bench: $(STAMP)
 # The paper's experiment runs once (about 4 minutes on 2 cores) and is cached in results/<key>; every page reuses it.
 book: $(STAMP)
 	$(BIN)/python book/build.py
+
+# The committed study under study/ (λ grids, fine-tuning, seed bands, reference trial): about 2 hours on 2 cores.
+# Finished trials are skipped, so an interrupted run continues where it stopped.
+sweep-full: $(STAMP)
+	$(BIN)/python scripts/sweep_full.py
 
 # The notebooks in JupyterLab, from the project's environment (ipywidgets and plotly's renderer included).
 lab: $(STAMP)

@@ -43,6 +43,7 @@ from paper_code.results import (
     CONFIG_FILE,
     CORRELATIONS_FILE,
     IMPORTANCES_DIR,
+    PER_TASK_CORRELATIONS_FILE,
     PERMUTATIONS_FILE,
     RESULT_ENTRIES,
     TRAINING_COLUMNS,
@@ -211,6 +212,7 @@ def run_experiment(
     model = build_model(config.seed, config.leaky_slope).to(device)
     accuracy_rows: list[dict[str, Any]] = []
     correlation_rows: list[dict[str, Any]] = []
+    per_task_rows: list[dict[str, Any]] = []
     training_rows: list[dict[str, Any]] = []
     accumulated: Importances = {}
 
@@ -243,6 +245,7 @@ def run_experiment(
         accuracy_rows = [r for r in read_csv_rows(out / ACCURACY_FILE) if int(r["after_task"]) <= done]
         correlation_rows = [r for r in read_csv_rows(out / CORRELATIONS_FILE) if int(r["task"]) <= done]
         training_rows = [r for r in read_csv_rows(out / TRAINING_FILE) if int(r["task"]) <= done]
+        per_task_rows = _per_task_rows_so_far(out, config, done)
         clock = _Stopwatch({**meta.get("seconds", {}), "data": meta.get("seconds", {}).get("data", 0.0) + clock.seconds["data"]})
 
     post_training = [m for m in config.methods if m != "si"]
@@ -298,7 +301,9 @@ def run_experiment(
 
         with clock.phase("correlation"):
             rows = correlate(accumulated, pairs, number, include_biases=config.corr_biases)
+            own_rows = correlate(per_task, pairs, number, include_biases=config.corr_biases)
         correlation_rows += [vars(r) for r in rows]
+        per_task_rows += [vars(r) for r in own_rows]
 
         with clock.phase("write"):
             write_tensor_file(
@@ -310,6 +315,7 @@ def run_experiment(
             )
             write_csv(out / ACCURACY_FILE, ACCURACY_COLUMNS, accuracy_rows)
             write_csv(out / CORRELATIONS_FILE, CORRELATION_COLUMNS, correlation_rows)
+            write_csv(out / PER_TASK_CORRELATIONS_FILE, CORRELATION_COLUMNS, per_task_rows)
             write_csv(out / TRAINING_FILE, TRAINING_COLUMNS, training_rows)
         meta.update(
             completed_tasks=number,
@@ -325,6 +331,19 @@ def run_experiment(
                 f"accuracy on this task {accuracies[task.index]:.4f}, mean over learned tasks {mean_seen:.4f}"
             )
     return load_results(out)
+
+
+def _per_task_rows_so_far(out: Path, config: Config, done: int) -> list[dict[str, Any]]:
+    """The per-task correlation rows of tasks 1..done; recomputed from the stored importances if the
+    folder was written before that file existed, so resuming an older run still ends complete."""
+    path = out / PER_TASK_CORRELATIONS_FILE
+    if path.is_file():
+        return [r for r in read_csv_rows(path) if int(r["task"]) <= done]
+    rows: list[dict[str, Any]] = []
+    for number in range(1, done + 1):
+        per_task = torch.load(task_file(out, IMPORTANCES_DIR, number), weights_only=True)["per_task"]
+        rows += [vars(r) for r in correlate(per_task, config.pair_objects, number, include_biases=config.corr_biases)]
+    return rows
 
 
 def cached_run(

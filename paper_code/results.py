@@ -4,7 +4,8 @@ Layout of a results folder::
 
     config.json            parameters, cache key, versions, data checksums, progress
     accuracy.csv           after_task, eval_task, accuracy
-    correlations.csv       pair, layer, task, pearson, spearman
+    correlations.csv       pair, layer, task, pearson, spearman  (accumulated importances, as in the paper)
+    correlations_per_task.csv  the same, on each task's own importances
     training.csv           task, epoch, task_loss, penalty, train_accuracy
     permutations.pt        [tasks, 784] pixel permutations
     importances/task_XX.pt {"per_task": {method: {param: tensor}}, "accumulated": {...}}
@@ -22,6 +23,7 @@ import csv
 import io
 import json
 import os
+import dataclasses
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Iterable
@@ -36,6 +38,7 @@ from paper_code.errors import ConfigError, ResultsError
 CONFIG_FILE = "config.json"
 ACCURACY_FILE = "accuracy.csv"
 CORRELATIONS_FILE = "correlations.csv"
+PER_TASK_CORRELATIONS_FILE = "correlations_per_task.csv"
 TRAINING_FILE = "training.csv"
 PERMUTATIONS_FILE = "permutations.pt"
 IMPORTANCES_DIR = "importances"
@@ -48,6 +51,7 @@ RESULT_ENTRIES = (
     CONFIG_FILE,
     ACCURACY_FILE,
     CORRELATIONS_FILE,
+    PER_TASK_CORRELATIONS_FILE,
     TRAINING_FILE,
     PERMUTATIONS_FILE,
     IMPORTANCES_DIR,
@@ -104,6 +108,8 @@ class Results:
     accuracy: pd.DataFrame
     correlations: pd.DataFrame
     training: pd.DataFrame
+    #: Correlations of each task's own (not accumulated) importances; empty for folders written before it existed.
+    per_task_correlations: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
 
     @property
     def complete(self) -> bool:
@@ -173,9 +179,11 @@ def load_results(folder: str | os.PathLike[str], require_complete: bool = True) 
         )
     done = int(meta.get("completed_tasks", 0))
 
-    def table(name: str, column: str) -> pd.DataFrame:
+    def table(name: str, column: str, optional: bool = False) -> pd.DataFrame:
         path = folder / name
         if not path.is_file():
+            if optional:
+                return pd.DataFrame()
             raise ResultsError(f"{path} is missing: rerun with --force")
         frame = pd.read_csv(path)
         return frame[frame[column] <= done].reset_index(drop=True)
@@ -187,4 +195,5 @@ def load_results(folder: str | os.PathLike[str], require_complete: bool = True) 
         accuracy=table(ACCURACY_FILE, "after_task"),
         correlations=table(CORRELATIONS_FILE, "task"),
         training=table(TRAINING_FILE, "task"),
+        per_task_correlations=table(PER_TASK_CORRELATIONS_FILE, "task", optional=True),
     )

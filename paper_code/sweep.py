@@ -4,7 +4,10 @@ Every trial is a plain results folder, ``DIR/trials/<config key>``, written by
 :func:`paper_code.run_experiment`; a trial already complete is skipped and an
 unfinished one resumes, so a killed sweep picks up where it stopped. After
 the trials, ``DIR/sweep.csv`` gets one row per trial with its parameters and
-its final average accuracy, average forgetting and compute time.
+its final average accuracy, average forgetting and compute time. The table
+describes the folder, not one command: several sweeps written into the same
+``DIR`` (say, one λ grid per regularizer) share its trials and one table, and
+a trial that two of them ask for runs once.
 
 Ray Tune is the engine when installed (``pip install -e .[sweep]``): locally it
 runs as many trials at once as there are cores (one CPU each by default), or
@@ -57,6 +60,8 @@ def expand_grid(base: Config, grid: dict[str, Iterable[Any]]) -> list[Config]:
     for combination in itertools.product(*values):
         changes = dict(zip(names, combination))
         reg = changes.get("reg", base.reg)
+        if reg == "none":  # without a regularizer λ changes nothing: run fine-tuning once, recorded with λ = 0
+            changes["lam"] = 0.0
         if reg in METHOD_NAMES and reg not in base.methods:  # EWC needs the importance it regularizes with
             changes["methods"] = base.methods + (reg,)
         config = base.replace(**changes)
@@ -179,7 +184,7 @@ def run_sweep(
             if not quiet:
                 print(f"[{index}/{len(pending)}] {_label(config)}: final accuracy {metrics['final_accuracy']:.4f} "
                       f"({time.perf_counter() - start:.0f} s)")
-    return write_sweep_table(plan.configs, out)
+    return write_sweep_table(out)
 
 
 def _label(config: Config) -> str:
@@ -212,12 +217,15 @@ def _run_on_ray(plan: SweepPlan, pending: list[Config], out: Path, root: str | N
         ray.shutdown()
 
 
-def write_sweep_table(configs: list[Config], out: Path) -> pd.DataFrame:
-    """``sweep.csv``: one row per trial, parameters first, then metrics and the trial's folder."""
+def write_sweep_table(out: Path) -> pd.DataFrame:
+    """``sweep.csv``: one row per complete trial under ``out``, parameters first, then metrics and its folder."""
     rows = []
-    for config in configs:
-        folder = trial_folder(out, config)
+    trials = Path(out) / TRIALS_DIR
+    for folder in sorted(trials.iterdir()) if trials.is_dir() else []:
+        if not _is_complete(folder):
+            continue
         results = load_results(folder)
+        config = results.config
         row = {name: getattr(config, name) for name in SWEEP_PARAMETERS}
         row.update(tasks=config.tasks, epochs=config.epochs, key=config.key)
         row.update(
@@ -228,6 +236,6 @@ def write_sweep_table(configs: list[Config], out: Path) -> pd.DataFrame:
         )
         rows.append(row)
     columns = list(SWEEP_PARAMETERS) + ["tasks", "epochs", "key"] + list(METRIC_COLUMNS)
-    rows.sort(key=lambda r: (r["reg"], r["lam"], r["seed"]))
+    rows.sort(key=lambda r: (r["reg"], r["lam"], r["seed"], r["tasks"], r["epochs"], r["key"]))
     write_csv(out / SWEEP_FILE, columns, rows)
     return pd.read_csv(out / SWEEP_FILE)

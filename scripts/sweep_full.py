@@ -1,0 +1,51 @@
+"""Compute the committed study (``make sweep-full``): the λ grids, fine-tuning, the seed bands, the reference.
+
+Runs on Ray Tune when the sweep extra is installed (one single-threaded trial
+per core), otherwise one trial after another. A killed run is resumed by
+running it again: finished trials are skipped, unfinished ones continue.
+The heavy files (checkpoints, importance tensors, permutations) stay on disk
+but are ignored by git; only the small files of :data:`COMMITTED_FILES` are
+committed.
+
+    .venv/bin/python scripts/sweep_full.py            # everything (hours on 2 cores)
+    .venv/bin/python scripts/sweep_full.py --part reference
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from paper_code.study import (
+    DEFAULT_REG,
+    GRID_DIR,
+    REFERENCE_CONFIG,
+    REFERENCE_DIR,
+    choose_lambda,
+    grid_configs,
+    stability_configs,
+)
+from paper_code.sweep import plan_sweep, run_sweep
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--part", choices=("all", "grid", "stability", "reference"), default="all")
+    parser.add_argument("--engine", default="auto", choices=("auto", "ray", "sequential"))
+    args = parser.parse_args()
+    start = time.perf_counter()
+    if args.part in ("all", "grid"):
+        run_sweep(plan_sweep(grid_configs(), engine=args.engine), GRID_DIR)
+    if args.part in ("all", "stability"):
+        from paper_code.study import read_grid  # noqa: PLC0415
+
+        choice = choose_lambda(read_grid(GRID_DIR), DEFAULT_REG)
+        print(f"selected λ for {DEFAULT_REG}: {choice.lam:g} (mean final accuracy {choice.mean_accuracy:.4f})")
+        run_sweep(plan_sweep(stability_configs(choice.lam), engine=args.engine), GRID_DIR)
+    if args.part in ("all", "reference"):
+        run_sweep(plan_sweep([REFERENCE_CONFIG], engine="sequential"), REFERENCE_DIR)
+    print(f"study written in {time.perf_counter() - start:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
