@@ -54,10 +54,10 @@ MATHJAX_PARTS = ("tex-chtml.js", "input", "output/chtml.js", "output/chtml", "ui
 FONT_SUFFIXES = (".eot", ".svg", ".ttf", ".woff", ".woff2")
 VENDOR_STAMP = VENDOR / "vendor.json"
 
-#: Page parameters and their types (every page accepts all of them).
+#: Page parameters and their types. Each page receives those its parameters cell declares.
 PARAMETER_TYPES = {
     "results_dir": str, "n_tasks": int, "epochs": int, "lam": float, "reg": str, "seed": int,
-    "correlation": str, "train_size": int, "test_size": int, "importance_samples": int,
+    "correlation": str, "train_size": int, "test_size": int, "importance_samples": int, "study_dir": str,
 }
 
 
@@ -209,8 +209,10 @@ def execute_page(page: Path, target: Path, parameters: dict) -> float:
 
     os.environ["PAPER_CODE_BOOK"] = "1"
     start = time.perf_counter()
+    declared = papermill.inspect_notebook(str(page))
     papermill.execute_notebook(
-        str(page), str(target), parameters=parameters, cwd=str(ROOT), progress_bar=False, log_output=False,
+        str(page), str(target), parameters={k: v for k, v in parameters.items() if k in declared},
+        cwd=str(ROOT), progress_bar=False, log_output=False,
     )
     tag_injected_cell(target)
     return time.perf_counter() - start

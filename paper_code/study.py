@@ -29,6 +29,7 @@ import pandas as pd
 
 from paper_code.config import METHOD_NAMES, Config
 from paper_code.errors import ResultsError
+from paper_code.results import Results, load_results
 
 #: The committed study: small result files of every trial, read by the book.
 STUDY_DIR = Path("study")
@@ -77,47 +78,148 @@ def stability_configs(lam: float, base: Config | None = None) -> list[Config]:
 
 @dataclass(frozen=True)
 class LambdaChoice:
+    """The λ a study selects for one regularizer, and whether it lies at the edge of the λ tried."""
+
     reg: str
     lam: float
     mean_accuracy: float
+    seeds: int
     at_edge: bool
 
 
 def lambda_summary(table: pd.DataFrame) -> pd.DataFrame:
-    """Mean and standard deviation over seeds of accuracy and forgetting, per (reg, λ)."""
+    """Mean, standard deviation and range over seeds of accuracy and forgetting, per (reg, λ)."""
     grouped = table.groupby(["reg", "lam"])
     summary = grouped.agg(
         seeds=("seed", "nunique"),
         accuracy_mean=("final_accuracy", "mean"),
         accuracy_std=("final_accuracy", "std"),
+        accuracy_min=("final_accuracy", "min"),
+        accuracy_max=("final_accuracy", "max"),
         forgetting_mean=("average_forgetting", "mean"),
         forgetting_std=("average_forgetting", "std"),
     )
     return summary.reset_index()
 
 
-def choose_lambda(table: pd.DataFrame, reg: str, seeds: tuple[int, ...] = GRID_SEEDS) -> LambdaChoice:
-    """The λ of ``reg`` with the best mean final accuracy over ``seeds`` (only λ run with all of them count)."""
-    rows = table[(table.reg == reg) & table.seed.isin(seeds)]
-    if reg in LAMBDA_GRID:
-        rows = rows[rows.lam.isin(LAMBDA_GRID[reg])]
+def choose_lambda(table: pd.DataFrame, reg: str) -> LambdaChoice:
+    """The λ of ``reg`` with the best mean final accuracy over seeds.
+
+    Only the λ run with the most seeds compete, so a λ added later with a
+    single lucky seed cannot win against λ averaged over several.
+    """
+    rows = table[table.reg == reg]
+    if rows.empty:
+        raise ResultsError(f"the sweep table has no trial with reg={reg}: run `make sweep-full` or sweep --reg {reg}")
     counts = rows.groupby("lam").seed.nunique()
-    full = counts[counts == len(seeds)].index
-    if len(full) == 0:
-        raise ResultsError(f"no λ of reg={reg} has all seeds {seeds} in the sweep table: run `make sweep-full`")
-    means = rows[rows.lam.isin(full)].groupby("lam").final_accuracy.mean()
+    candidates = counts[counts == counts.max()].index
+    means = rows[rows.lam.isin(candidates)].groupby("lam").final_accuracy.mean()
     best = float(means.idxmax())
-    return LambdaChoice(reg, best, float(means.max()), at_edge=best in (min(means.index), max(means.index)))
+    edge = best in (float(means.index.min()), float(means.index.max()))  # no interior optimum shown
+    return LambdaChoice(reg, best, float(means.max()), int(counts.max()), at_edge=edge)
 
 
-def read_grid(folder: Path = GRID_DIR) -> pd.DataFrame:
-    """The committed sweep table, with a clear error when the study has not been run or copied."""
+def best_lambdas(table: pd.DataFrame) -> dict[str, LambdaChoice]:
+    """The selected λ of every regularizer in the table, in the library's method order."""
+    present = set(table.reg)
+    return {reg: choose_lambda(table, reg) for reg in METHOD_NAMES if reg in present}
+
+
+def read_grid(folder: str | Path = GRID_DIR) -> pd.DataFrame:
+    """A sweep table, with a clear error when the study has not been run or copied."""
     path = Path(folder) / "sweep.csv"
     if not path.is_file():
-        raise ResultsError(f"{path} is missing: run `make sweep-full` to compute the study (hours on 2 cores)")
+        raise ResultsError(f"{path} is missing: run `make sweep-full` (the full study) or point study_dir at a sweep")
     return pd.read_csv(path)
 
 
 def methods_compared() -> tuple[str, ...]:
     """Regularizers on the "does the importance matter" page, in the library's method order, then fine-tuning."""
     return tuple(m for m in METHOD_NAMES if m in LAMBDA_GRID) + ("none",)
+
+
+# --------------------------------------------------------------------------- reading trials
+@dataclass(frozen=True)
+class Study:
+    """A sweep folder: its table and, on demand, the results of its trials."""
+
+    folder: Path
+    table: pd.DataFrame
+
+    def results(self, reg: str, lam: float) -> list[Results]:
+        """Every trial of ``reg`` at ``lam``, by seed."""
+        rows = self.table[(self.table.reg == reg) & (self.table.lam == lam)].sort_values("seed")
+        if rows.empty:
+            raise ResultsError(f"{self.folder} has no trial with reg={reg}, lam={lam:g}")
+        return [load_results(self.folder / str(folder)) for folder in rows.trial_dir]
+
+    def correlations(self, reg: str, lam: float, per_task: bool = False) -> pd.DataFrame:
+        """The correlation rows of every seed of (reg, λ), with a ``seed`` column."""
+        frames = []
+        for results in self.results(reg, lam):
+            frame = results.per_task_correlations if per_task else results.correlations
+            if frame.empty:
+                raise ResultsError(f"{results.path} has no per-task correlations: rerun it with this version")
+            frames.append(frame.assign(seed=results.config.seed))
+        return pd.concat(frames, ignore_index=True)
+
+
+def load_study(folder: str | Path = GRID_DIR) -> Study:
+    folder = Path(folder)
+    return Study(folder, read_grid(folder))
+
+
+def selected_trials(study: Study) -> dict[str, float]:
+    """reg -> λ of the trials each comparison uses: every regularizer at its selected λ, fine-tuning at 0."""
+    chosen = {reg: choice.lam for reg, choice in best_lambdas(study.table).items()}
+    if (study.table.reg == "none").any():
+        chosen["none"] = 0.0
+    return chosen
+
+
+def method_comparison(study: Study) -> pd.DataFrame:
+    """Final average accuracy and forgetting of each regularizer at its own selected λ, with seed spread."""
+    summary = lambda_summary(study.table)
+    rows = []
+    for reg, lam in selected_trials(study).items():
+        row = summary[(summary.reg == reg) & (summary.lam == lam)].iloc[0]
+        rows.append(row)
+    order = {m: i for i, m in enumerate(methods_compared())}
+    frame = pd.DataFrame(rows).reset_index(drop=True)
+    return frame.sort_values("reg", key=lambda r: r.map(order)).reset_index(drop=True)
+
+
+def mean_accuracy(study: Study, reg: str, lam: float) -> pd.DataFrame:
+    """The accuracy matrix averaged over seeds, in the tidy ``after_task, eval_task, accuracy`` form."""
+    frames = [r.accuracy for r in study.results(reg, lam)]
+    return pd.concat(frames).groupby(["after_task", "eval_task"], as_index=False).accuracy.mean()
+
+
+def seed_band(correlations: pd.DataFrame, kind: str = "pearson") -> pd.DataFrame:
+    """Mean, standard deviation and range over seeds of one coefficient, per pair, layer and task.
+
+    ``sign_stable`` is true where every seed gives the same sign (all > 0 or
+    all < 0); a cell whose seeds disagree cannot be read as positive or
+    negative from a single run.
+    """
+    grouped = correlations.groupby(["pair", "layer", "task"], sort=False)[kind]
+    band = grouped.agg(mean="mean", std="std", low="min", high="max", seeds="count").reset_index()
+    band["sign_stable"] = (band.low > 0) | (band.high < 0)
+    return band
+
+
+def unstable_signs(band: pd.DataFrame) -> pd.DataFrame:
+    """The cells of :func:`seed_band` where the seeds disagree on the sign, worst (closest to 0) first."""
+    rows = band[~band.sign_stable].copy()
+    rows["abs_mean"] = rows["mean"].abs()
+    return rows.sort_values(["pair", "layer", "task"]).drop(columns="abs_mean").reset_index(drop=True)
+
+
+def per_task_versus_accumulated(study: Study, reg: str, lam: float, kind: str = "pearson") -> pd.DataFrame:
+    """Seed means of both correlations, per pair, layer and task, and their difference (per-task − accumulated)."""
+    keys = ["pair", "layer", "task"]
+    accumulated = study.correlations(reg, lam).groupby(keys, sort=False)[kind].mean().rename("accumulated")
+    per_task = study.correlations(reg, lam, per_task=True).groupby(keys, sort=False)[kind].mean().rename("per_task")
+    frame = pd.concat([accumulated, per_task], axis=1).reset_index()
+    frame["difference"] = frame.per_task - frame.accumulated
+    return frame

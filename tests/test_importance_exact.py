@@ -35,9 +35,12 @@ def naive_per_sample(model, inputs, labels):
     return {"fis": fis, "fis_true": fis_true, "mas": mas}
 
 
+@pytest.mark.parametrize("pixels", [False, True], ids=["signed-inputs", "pixel-inputs"])
 @pytest.mark.parametrize("chunk_size", [1, 10, 1000])
-def test_gradient_methods_match_naive_loop(small_model, small_batch, chunk_size):
+def test_gradient_methods_match_naive_loop(small_model, small_batch, chunk_size, pixels):
     inputs, labels = small_batch
+    if pixels:  # non-negative inputs, like MNIST: the library then uses a for |a| on layer 1
+        inputs = torch.sigmoid(inputs)
     expected = naive_per_sample(small_model, inputs, labels)
     got = post_training_importances(small_model, inputs, labels, ["fis", "fis_true", "mas"], chunk_size=chunk_size)
     for method, stats in expected.items():

@@ -69,6 +69,13 @@ def test_sequential_sweep_writes_table_and_resumes(tmp_path):
     assert done.stat().st_mtime_ns == stamp
     pd.testing.assert_frame_equal(again.drop(columns="wall_seconds"), table.drop(columns="wall_seconds"))
 
+    # A second sweep into the same folder adds its trials to the folder's one table.
+    extra = expand_grid(small_config(**TINY), {"reg": ["mas"], "lam": [100.0], "seed": [1]})
+    both = run_sweep(plan_sweep(extra, engine="sequential", cpus_per_trial=1), tmp_path, quiet=True)
+    assert sorted(both.key) == sorted(c.key for c in configs + extra)
+    pd.testing.assert_frame_equal(both[both.seed == 0].drop(columns="wall_seconds").reset_index(drop=True),
+                                  table.drop(columns="wall_seconds"))
+
 
 @pytest.mark.slow
 @pytest.mark.skipif(not ray_available(), reason="the sweep extra (Ray) is not installed")

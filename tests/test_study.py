@@ -1,0 +1,129 @@
+"""The committed study: its files match their configurations, its reference trial reruns to the same
+numbers, the default λ is the one it selects; and the study's selection and band rules on hand-made tables."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from paper_code import run_experiment
+from paper_code.config import DEFAULT_LAMBDA, Config
+from paper_code.results import load_results
+from paper_code.study import (
+    COMMITTED_FILES,
+    DEFAULT_REG,
+    GRID_DIR,
+    REFERENCE_CONFIG,
+    REFERENCE_DIR,
+    choose_lambda,
+    grid_configs,
+    per_task_versus_accumulated,
+    read_grid,
+    seed_band,
+    stability_configs,
+    unstable_signs,
+    Study,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+STUDIES = (ROOT / GRID_DIR, ROOT / REFERENCE_DIR)
+
+
+def trial_folders(study: Path) -> list[Path]:
+    return sorted(p for p in (study / "trials").iterdir() if p.is_dir())
+
+
+# --------------------------------------------------------------------------- the committed files
+@pytest.mark.parametrize("study", STUDIES, ids=lambda p: p.name)
+def test_committed_trials_match_their_configs(study):
+    table = read_grid(study)
+    folders = trial_folders(study)
+    assert sorted(table.trial_dir) == sorted(f"trials/{p.name}" for p in folders)
+    for folder in folders:
+        meta = json.loads((folder / "config.json").read_text())
+        config = Config.from_dict(meta["config"])
+        assert folder.name == meta["key"] == config.key, folder
+        assert meta["complete"] and meta["completed_tasks"] == config.tasks, folder
+        results = load_results(folder)
+        n_pairs, n_layers = len(config.pairs), 3
+        assert len(results.accuracy) == config.tasks * config.tasks
+        assert len(results.correlations) == len(results.per_task_correlations) == n_pairs * n_layers * config.tasks
+        assert len(results.training) == config.tasks * config.epochs
+        row = table[table.trial_dir == f"trials/{folder.name}"].iloc[0]
+        assert (row.reg, row.lam, row.seed, row.tasks, row.epochs) == (
+            config.reg, config.lam, config.seed, config.tasks, config.epochs)
+        assert row.final_accuracy == results.final_average_accuracy()
+        assert row.average_forgetting == results.average_forgetting()
+
+
+def test_only_the_small_files_are_committed():
+    if not (ROOT / ".git").exists() or shutil.which("git") is None:
+        pytest.skip("not a git checkout")
+    tracked = subprocess.run(["git", "ls-files", "study"], cwd=ROOT, capture_output=True, text=True, check=True)
+    names = {Path(line).name for line in tracked.stdout.split() if "/trials/" in line}
+    assert names and names <= set(COMMITTED_FILES), names - set(COMMITTED_FILES)
+
+
+def test_the_grid_is_complete_and_the_default_lambda_is_its_choice():
+    table = read_grid(ROOT / GRID_DIR)
+    keys = set(table.key)
+    choice = choose_lambda(table, DEFAULT_REG)
+    missing = [c for c in grid_configs() + stability_configs(choice.lam) if c.key not in keys]
+    assert not missing, f"{len(missing)} trials of the study are missing: run `make sweep-full`"
+    assert choice.lam == DEFAULT_LAMBDA
+    assert not choice.at_edge
+
+
+@pytest.mark.slow
+def test_reference_trial_reruns_to_the_committed_numbers(tmp_path):
+    committed = load_results(ROOT / REFERENCE_DIR / "trials" / REFERENCE_CONFIG.key)
+    rerun = run_experiment(REFERENCE_CONFIG, tmp_path / "rerun", quiet=True)
+    pd.testing.assert_frame_equal(rerun.accuracy, committed.accuracy, check_exact=True)
+    for name in ("correlations", "per_task_correlations", "training"):
+        pd.testing.assert_frame_equal(getattr(rerun, name), getattr(committed, name), rtol=1e-6, atol=1e-9)
+
+
+# --------------------------------------------------------------------------- rules, on hand-made tables
+def sweep_table(rows):
+    return pd.DataFrame(rows, columns=["reg", "lam", "seed", "final_accuracy", "average_forgetting"])
+
+
+def test_choose_lambda_takes_the_best_mean_over_the_fullest_lambdas():
+    table = sweep_table([
+        ("mas", 1.0, 0, 0.90, 0.1), ("mas", 1.0, 1, 0.92, 0.1),
+        ("mas", 3.0, 0, 0.95, 0.0), ("mas", 3.0, 1, 0.93, 0.0),   # mean 0.94: the best with two seeds
+        ("mas", 10.0, 0, 0.91, 0.0), ("mas", 10.0, 1, 0.96, 0.0),  # mean 0.935
+        ("mas", 30.0, 0, 0.99, 0.0),                              # one lucky seed does not count
+    ])
+    choice = choose_lambda(table, "mas")
+    assert (choice.lam, choice.seeds, choice.at_edge) == (3.0, 2, False)
+    assert choice.mean_accuracy == pytest.approx(0.94)
+    edge = choose_lambda(table[table.lam != 3.0], "mas")
+    assert edge.lam == 10.0 and edge.at_edge
+
+
+def test_seed_band_flags_cells_whose_sign_depends_on_the_seed():
+    rows = []
+    for seed, (a, b) in enumerate([(0.5, -0.1), (0.6, 0.05), (0.4, -0.2)]):
+        rows += [dict(pair="mas_sig", layer=1, task=1, pearson=a, seed=seed),
+                 dict(pair="mas_sig", layer=3, task=1, pearson=b, seed=seed)]
+    band = seed_band(pd.DataFrame(rows), "pearson").set_index("layer")
+    assert band.loc[1, "sign_stable"] and not band.loc[3, "sign_stable"]
+    assert band.loc[3, "mean"] == pytest.approx((-0.1 + 0.05 - 0.2) / 3)
+    assert band.loc[3, "std"] == pytest.approx(pd.Series([-0.1, 0.05, -0.2]).std())
+    assert list(unstable_signs(band.reset_index()).layer) == [3]
+
+
+def test_per_task_versus_accumulated_pairs_the_same_cells(tmp_path):
+    study = Study(ROOT / REFERENCE_DIR, read_grid(ROOT / REFERENCE_DIR))
+    frame = per_task_versus_accumulated(study, REFERENCE_CONFIG.reg, REFERENCE_CONFIG.lam)
+    first = frame[frame.task == 1]
+    assert (first.difference.abs() < 1e-12).all()  # after one task the sum is that task's importance
+    results = load_results(ROOT / REFERENCE_DIR / "trials" / REFERENCE_CONFIG.key)
+    last = results.per_task_correlations.query("task == 2 and pair == 'mas_sig' and layer == 3").pearson.item()
+    assert frame.query("task == 2 and pair == 'mas_sig' and layer == 3").per_task.item() == last
