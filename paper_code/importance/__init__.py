@@ -63,6 +63,7 @@ def post_training_importances(
             raise ValueError(f"{name!r} is accumulated during training (SITracker), not computed afterwards")
     statistics = [_GRADIENT_STATISTICS[m] for m in methods if m in _GRADIENT_STATISTICS]
     totals: dict[str, ParamStats] = {}
+    workspace: dict[int, torch.Tensor] = {}  # memory for the input squares, reused by every chunk
 
     def accumulate(method: str, stats: ParamStats) -> None:
         target = totals.setdefault(method, {k: torch.zeros_like(v) for k, v in stats.items()})
@@ -72,7 +73,9 @@ def post_training_importances(
     for start in range(0, inputs.shape[0], chunk_size):
         trace = model.trace(inputs[start : start + chunk_size])
         if statistics:
-            for method, stats in gradient_statistics(model, trace, labels[start : start + chunk_size], statistics).items():
+            for method, stats in gradient_statistics(
+                model, trace, labels[start : start + chunk_size], statistics, workspace
+            ).items():
                 accumulate(method, stats)
         if "sig" in methods:
             accumulate("sig", signal_sums(model, trace))

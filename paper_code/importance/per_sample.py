@@ -71,21 +71,34 @@ class InputPowers:
     The layer-1 input (784 pixels per sample) is the largest tensor of the
     pass, so transforming it once instead of once per statistic, and skipping
     ``|a|`` when the input is already non-negative (pixels are), is most of
-    what separates the exact statistics from a plain backward pass.
+    what separates the exact statistics from a plain backward pass. The
+    squares are written into buffers kept across chunks (``workspace``):
+    a fresh multi-megabyte tensor per chunk costs more in page faults than
+    the multiplication itself.
     """
 
-    def __init__(self, inputs: list[torch.Tensor]) -> None:
+    def __init__(self, inputs: list[torch.Tensor], workspace: dict[int, torch.Tensor] | None = None) -> None:
         self.inputs = inputs
+        self.workspace = workspace if workspace is not None else {}
         self._cache: dict[tuple[int, Reduction], torch.Tensor] = {}
+
+    def _buffer(self, layer: int, like: torch.Tensor) -> torch.Tensor:
+        buffer = self.workspace.get(layer)
+        fits = buffer is not None and buffer.shape[0] >= like.shape[0] and buffer.shape[1:] == like.shape[1:]
+        if not fits or buffer.dtype != like.dtype or buffer.device != like.device:
+            buffer = self.workspace[layer] = torch.empty_like(like)
+        return buffer[: like.shape[0]]
 
     def get(self, layer: int, reduction: Reduction) -> torch.Tensor:
         key = (layer, reduction)
         if key not in self._cache:
             a = self.inputs[layer]
             if reduction == "square":
-                self._cache[key] = torch.mul(a, a)
+                self._cache[key] = torch.mul(a, a, out=self._buffer(layer, a))
+            elif layer == 0 and bool(a.min() >= 0):  # hidden inputs come from LeakyReLU: never all >= 0
+                self._cache[key] = a
             else:
-                self._cache[key] = a if bool(a.min() >= 0) else a.abs()
+                self._cache[key] = a.abs()
         return self._cache[key]
 
 
@@ -111,8 +124,12 @@ def gradient_statistics(
     trace: ForwardTrace,
     labels: torch.Tensor,
     statistics: list[GradientStatistic],
+    workspace: dict[int, torch.Tensor] | None = None,
 ) -> dict[str, ParamStats]:
-    """Sums over the batch of every statistic, for every weight and bias, from one shared forward."""
+    """Sums over the batch of every statistic, for every weight and bias, from one shared forward.
+
+    ``workspace`` (any dict, kept by the caller across chunks) lets the input squares reuse their memory.
+    """
     probs = torch.softmax(trace.logits, dim=-1)
     blocks, weights, spans, start = [], [], [], 0
     for statistic in statistics:
@@ -122,7 +139,7 @@ def gradient_statistics(
         spans.append(slice(start, start + cot.shape[0]))
         start += cot.shape[0]
     deltas = backpropagate(model, trace, torch.cat(blocks))
-    powers = InputPowers(trace.inputs)
+    powers = InputPowers(trace.inputs, workspace)
     result: dict[str, ParamStats] = {}
     for statistic, span, w in zip(statistics, spans, weights):
         stats: ParamStats = {}
