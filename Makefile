@@ -38,6 +38,7 @@ test-fast: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_importance.py
 	$(BIN)/python benchmarks/bench_full_run.py
+	$(BIN)/python benchmarks/bench_sweep.py
 
 # The paper's experiment runs once (about 4 minutes on 2 cores) and is cached in results/<key>; every page reuses it.
 book: $(STAMP)
