@@ -8,13 +8,17 @@ that show it and the tests that check it agree on one definition.
 
 The grid, at the paper's full scale (10 tasks, 6 epochs, all of MNIST):
 
-* for each regularizing importance, four λ on a half-decade grid, each with
-  :data:`GRID_SEEDS`; the grids are centred where that method's accumulated
-  importances give about the same penalty as MAS at its best λ (the methods'
-  importances differ by two orders of magnitude in size, so one shared λ grid
-  would put most methods at an edge);
-* fine-tuning (no regularizer) with the same seeds;
-* EWC-MAS at its selected λ with :data:`STABILITY_SEEDS`, for the seed bands.
+* for each regularizing importance, four λ on a half-decade grid; the grids
+  are centred where that method's accumulated importances give about the
+  same penalty as MAS at its best λ (the methods' importances differ by two
+  orders of magnitude in size, so one shared λ grid would put most methods at
+  an edge). MAS, the paper's regularizer, is run with :data:`MAS_SEEDS` at
+  every λ, the others with :data:`LAMBDA_SEEDS` (compute is the limit: each
+  trial takes about four minutes on one core);
+* fine-tuning (no regularizer) with :data:`COMPARISON_SEEDS`;
+* then, at each regularizer's selected λ, the seeds still missing: up to
+  :data:`COMPARISON_SEEDS` for the method comparison, and for MAS up to
+  :data:`STABILITY_SEEDS` for the seed bands.
 
 Every trial computes every importance method, so each one also says how the
 correlations look under a regularizer other than MAS.
@@ -46,7 +50,9 @@ LAMBDA_GRID: dict[str, tuple[float, ...]] = {
     "si": (0.1, 0.3, 1.0, 3.0),
     "sig": (0.01, 0.03, 0.1, 0.3),
 }
-GRID_SEEDS: tuple[int, ...] = (0, 1, 2)
+MAS_SEEDS: tuple[int, ...] = (0, 1, 2)
+LAMBDA_SEEDS: tuple[int, ...] = (0, 1)
+COMPARISON_SEEDS: tuple[int, ...] = (0, 1, 2)
 STABILITY_SEEDS: tuple[int, ...] = (0, 1, 2, 3, 4)
 #: The regularizer whose λ becomes the default of ``python -m paper_code run`` (the paper's choice).
 DEFAULT_REG = "mas"
@@ -63,17 +69,21 @@ COMMITTED_FILES = ("config.json", "accuracy.csv", "correlations.csv", "correlati
 def grid_configs(base: Config | None = None) -> list[Config]:
     """The λ grids and fine-tuning, in the order they are worth running (MAS and fine-tuning first)."""
     base = base or Config()
-    order = [DEFAULT_REG] + [m for m in LAMBDA_GRID if m != DEFAULT_REG]
-    configs = [base.replace(reg=DEFAULT_REG, lam=lam, seed=seed) for lam in LAMBDA_GRID[DEFAULT_REG] for seed in GRID_SEEDS]
-    configs += [base.replace(reg="none", lam=0.0, seed=seed) for seed in GRID_SEEDS]
-    for reg in order[1:]:
-        configs += [base.replace(reg=reg, lam=lam, seed=seed) for lam in LAMBDA_GRID[reg] for seed in GRID_SEEDS]
+    configs = [base.replace(reg=DEFAULT_REG, lam=lam, seed=seed) for lam in LAMBDA_GRID[DEFAULT_REG] for seed in MAS_SEEDS]
+    configs += [base.replace(reg="none", lam=0.0, seed=seed) for seed in COMPARISON_SEEDS]
+    for reg in (m for m in LAMBDA_GRID if m != DEFAULT_REG):
+        configs += [base.replace(reg=reg, lam=lam, seed=seed) for lam in LAMBDA_GRID[reg] for seed in LAMBDA_SEEDS]
     return configs
 
 
-def stability_configs(lam: float, base: Config | None = None) -> list[Config]:
+def followup_configs(choices: dict[str, "LambdaChoice"], base: Config | None = None) -> list[Config]:
+    """Every regularizer at its selected λ with the comparison seeds; MAS with the stability seeds."""
     base = base or Config()
-    return [base.replace(reg=DEFAULT_REG, lam=lam, seed=seed) for seed in STABILITY_SEEDS]
+    configs = []
+    for reg, choice in choices.items():
+        seeds = STABILITY_SEEDS if reg == DEFAULT_REG else COMPARISON_SEEDS
+        configs += [base.replace(reg=reg, lam=choice.lam, seed=seed) for seed in seeds]
+    return configs
 
 
 @dataclass(frozen=True)
@@ -103,20 +113,22 @@ def lambda_summary(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def choose_lambda(table: pd.DataFrame, reg: str) -> LambdaChoice:
-    """The λ of ``reg`` with the best mean final accuracy over seeds.
+    """The λ of ``reg`` with the best mean final accuracy over the seeds that every λ of ``reg`` was run with.
 
-    Only the λ run with the most seeds compete, so a λ added later with a
-    single lucky seed cannot win against λ averaged over several.
+    Comparing on common seeds only keeps the choice fair once extra seeds
+    are added at the selected λ (for the comparison and the seed bands).
     """
     rows = table[table.reg == reg]
     if rows.empty:
         raise ResultsError(f"the sweep table has no trial with reg={reg}: run `make sweep-full` or sweep --reg {reg}")
-    counts = rows.groupby("lam").seed.nunique()
-    candidates = counts[counts == counts.max()].index
-    means = rows[rows.lam.isin(candidates)].groupby("lam").final_accuracy.mean()
+    seed_sets = [set(group.seed) for _, group in rows.groupby("lam")]
+    common = set.intersection(*seed_sets)
+    if not common:
+        raise ResultsError(f"no seed of reg={reg} was run at every λ, so the λ cannot be compared fairly")
+    means = rows[rows.seed.isin(common)].groupby("lam").final_accuracy.mean()
     best = float(means.idxmax())
     edge = best in (float(means.index.min()), float(means.index.max()))  # no interior optimum shown
-    return LambdaChoice(reg, best, float(means.max()), int(counts.max()), at_edge=edge)
+    return LambdaChoice(reg, best, float(means.max()), len(common), at_edge=edge)
 
 
 def best_lambdas(table: pd.DataFrame) -> dict[str, LambdaChoice]:

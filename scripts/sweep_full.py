@@ -1,4 +1,4 @@
-"""Compute the committed study (``make sweep-full``): the λ grids, fine-tuning, the seed bands, the reference.
+"""Compute the committed study (``make sweep-full``): the λ grids, fine-tuning, the follow-up seeds, the reference.
 
 Runs on Ray Tune when the sweep extra is installed (one single-threaded trial
 per core), otherwise one trial after another. A killed run is resumed by
@@ -17,31 +17,30 @@ import argparse
 import time
 
 from paper_code.study import (
-    DEFAULT_REG,
     GRID_DIR,
     REFERENCE_CONFIG,
     REFERENCE_DIR,
-    choose_lambda,
+    best_lambdas,
+    followup_configs,
     grid_configs,
-    stability_configs,
+    read_grid,
 )
 from paper_code.sweep import plan_sweep, run_sweep
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", choices=("all", "grid", "stability", "reference"), default="all")
+    parser.add_argument("--part", choices=("all", "grid", "followup", "reference"), default="all")
     parser.add_argument("--engine", default="auto", choices=("auto", "ray", "sequential"))
     args = parser.parse_args()
     start = time.perf_counter()
     if args.part in ("all", "grid"):
         run_sweep(plan_sweep(grid_configs(), engine=args.engine), GRID_DIR)
-    if args.part in ("all", "stability"):
-        from paper_code.study import read_grid  # noqa: PLC0415
-
-        choice = choose_lambda(read_grid(GRID_DIR), DEFAULT_REG)
-        print(f"selected λ for {DEFAULT_REG}: {choice.lam:g} (mean final accuracy {choice.mean_accuracy:.4f})")
-        run_sweep(plan_sweep(stability_configs(choice.lam), engine=args.engine), GRID_DIR)
+    if args.part in ("all", "followup"):
+        choices = best_lambdas(read_grid(GRID_DIR))
+        for choice in choices.values():
+            print(f"selected λ for {choice.reg}: {choice.lam:g} (mean final accuracy {choice.mean_accuracy:.4f})")
+        run_sweep(plan_sweep(followup_configs(choices), engine=args.engine), GRID_DIR)
     if args.part in ("all", "reference"):
         run_sweep(plan_sweep([REFERENCE_CONFIG], engine="sequential"), REFERENCE_DIR)
     print(f"study written in {time.perf_counter() - start:.0f} s")

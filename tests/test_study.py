@@ -23,11 +23,12 @@ from paper_code.study import (
     choose_lambda,
     grid_configs,
     per_task_versus_accumulated,
+    Study,
+    best_lambdas,
+    followup_configs,
     read_grid,
     seed_band,
-    stability_configs,
     unstable_signs,
-    Study,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,7 +74,7 @@ def test_the_grid_is_complete_and_the_default_lambda_is_its_choice():
     table = read_grid(ROOT / GRID_DIR)
     keys = set(table.key)
     choice = choose_lambda(table, DEFAULT_REG)
-    missing = [c for c in grid_configs() + stability_configs(choice.lam) if c.key not in keys]
+    missing = [c for c in grid_configs() + followup_configs(best_lambdas(table)) if c.key not in keys]
     assert not missing, f"{len(missing)} trials of the study are missing: run `make sweep-full`"
     assert choice.lam == DEFAULT_LAMBDA
     assert not choice.at_edge
@@ -93,18 +94,25 @@ def sweep_table(rows):
     return pd.DataFrame(rows, columns=["reg", "lam", "seed", "final_accuracy", "average_forgetting"])
 
 
-def test_choose_lambda_takes_the_best_mean_over_the_fullest_lambdas():
+def test_choose_lambda_compares_on_the_seeds_every_lambda_has():
     table = sweep_table([
         ("mas", 1.0, 0, 0.90, 0.1), ("mas", 1.0, 1, 0.92, 0.1),
-        ("mas", 3.0, 0, 0.95, 0.0), ("mas", 3.0, 1, 0.93, 0.0),   # mean 0.94: the best with two seeds
+        ("mas", 3.0, 0, 0.95, 0.0), ("mas", 3.0, 1, 0.93, 0.0),   # mean 0.94 on seeds 0 and 1: the best
+        ("mas", 3.0, 2, 0.80, 0.0),                               # a follow-up seed does not enter the choice
         ("mas", 10.0, 0, 0.91, 0.0), ("mas", 10.0, 1, 0.96, 0.0),  # mean 0.935
-        ("mas", 30.0, 0, 0.99, 0.0),                              # one lucky seed does not count
+        ("sig", 0.1, 0, 0.50, 0.0),
     ])
     choice = choose_lambda(table, "mas")
     assert (choice.lam, choice.seeds, choice.at_edge) == (3.0, 2, False)
     assert choice.mean_accuracy == pytest.approx(0.94)
     edge = choose_lambda(table[table.lam != 3.0], "mas")
     assert edge.lam == 10.0 and edge.at_edge
+    assert set(best_lambdas(table)) == {"mas", "sig"}
+    follow = followup_configs(best_lambdas(table))
+    assert [(c.reg, c.lam, c.seed) for c in follow] == (
+        [("mas", 3.0, s) for s in range(5)] + [("sig", 0.1, s) for s in range(3)])
+    with pytest.raises(Exception, match="no trial with reg=si"):
+        choose_lambda(table, "si")
 
 
 def test_seed_band_flags_cells_whose_sign_depends_on_the_seed():
