@@ -127,6 +127,24 @@ def _pair_menu(pairs: Sequence[str], owners: Sequence[str], titles: Sequence[str
     )
 
 
+def _pair_figure(traces: list, owners: list[str], pairs: Sequence[str], titles: Sequence[str],
+                 frame: pd.DataFrame, title_size: int | None = None) -> go.Figure:
+    """One 3D figure holding every pair's traces, the first pair shown, the others a menu choice away."""
+    figure = go.Figure(traces)
+    for trace, owner in zip(figure.data, owners):
+        trace.visible = owner == pairs[0]
+    first = frame[frame.pair == pairs[0]]
+    figure.update_layout(
+        title=dict(text=titles[0], x=0.5, xanchor="center", y=0.97, yanchor="top", font=dict(size=title_size)),
+        updatemenus=[_pair_menu(pairs, owners, titles)],
+        scene=_scene(sorted(first.layer.unique()), sorted(first.task.unique())),
+        showlegend=False,
+        height=600,
+        margin=dict(l=0, r=0, t=90, b=0),
+    )
+    return figure
+
+
 def band_surfaces(band: pd.DataFrame, pairs: Sequence[str], kind: str = "pearson") -> go.Figure:
     """Each pair's seed-mean surface between two translucent surfaces at mean ± std; a dropdown picks the pair.
 
@@ -156,19 +174,7 @@ def band_surfaces(band: pd.DataFrame, pairs: Sequence[str], kind: str = "pearson
                                    hovertemplate="layer %{x}, task %{y}: seeds disagree on the sign<extra></extra>"))
         owners += [pair] * 4
         titles.append(f"{pair_label(pair)}: mean ± std over {seeds} seeds ({KIND_LABELS[kind]})")
-    figure = go.Figure(traces)
-    for trace, owner in zip(figure.data, owners):
-        trace.visible = owner == pairs[0]
-    first = band[band.pair == pairs[0]]
-    figure.update_layout(
-        title=dict(text=titles[0], x=0.5, xanchor="center", y=0.97, yanchor="top"),
-        updatemenus=[_pair_menu(pairs, owners, titles)],
-        scene=_scene(sorted(first.layer.unique()), sorted(first.task.unique())),
-        showlegend=False,
-        height=600,
-        margin=dict(l=0, r=0, t=90, b=0),
-    )
-    return figure
+    return _pair_figure(traces, owners, pairs, titles, band)
 
 
 def per_task_surfaces(frame: pd.DataFrame, pairs: Sequence[str], kind: str = "pearson") -> go.Figure:
@@ -191,19 +197,7 @@ def per_task_surfaces(frame: pd.DataFrame, pairs: Sequence[str], kind: str = "pe
         owners += [pair, pair]
         titles.append(f"{pair_label(pair)}: accumulated (coloured) vs this task's own importances (grey), "
                       f"{KIND_LABELS[kind]}")
-    figure = go.Figure(traces)
-    for trace, owner in zip(figure.data, owners):
-        trace.visible = owner == pairs[0]
-    first = frame[frame.pair == pairs[0]]
-    figure.update_layout(
-        title=dict(text=titles[0], x=0.5, xanchor="center", y=0.97, yanchor="top", font=dict(size=14)),
-        updatemenus=[_pair_menu(pairs, owners, titles)],
-        scene=_scene(sorted(first.layer.unique()), sorted(first.task.unique())),
-        showlegend=False,
-        height=600,
-        margin=dict(l=0, r=0, t=90, b=0),
-    )
-    return figure
+    return _pair_figure(traces, owners, pairs, titles, frame, title_size=14)
 
 
 def difference_heatmap(frame: pd.DataFrame, pairs: Sequence[str], kind: str = "pearson") -> go.Figure:
