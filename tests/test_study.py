@@ -135,3 +135,21 @@ def test_per_task_versus_accumulated_pairs_the_same_cells(tmp_path):
     results = load_results(ROOT / REFERENCE_DIR / "trials" / REFERENCE_CONFIG.key)
     last = results.per_task_correlations.query("task == 2 and pair == 'mas_sig' and layer == 3").pearson.item()
     assert frame.query("task == 2 and pair == 'mas_sig' and layer == 3").per_task.item() == last
+
+
+def test_study_figures_and_sentences_follow_the_tables():
+    from paper_code import study_pages, study_plots
+
+    rows = []
+    for seed, values in enumerate([(0.5, -0.1), (0.6, 0.05), (0.4, -0.2)]):
+        for pair in ("mas_sig", "fis_si"):
+            rows += [dict(pair=pair, layer=layer, task=task, pearson=value, seed=seed)
+                     for task in (1, 2) for layer, value in zip((1, 3), values)]
+    band = seed_band(pd.DataFrame(rows), "pearson")
+    figure = study_plots.band_surfaces(band, ["mas_sig", "fis_si"])
+    assert len(figure.data) == 8 and [t.visible for t in figure.data] == [True] * 4 + [False] * 4
+    markers = figure.data[3]  # the cells whose sign depends on the seed: layer 3 at both tasks
+    assert list(markers.x) == [3, 3] and list(markers.y) == [1, 2]
+    text = study_pages.stability_findings(band, "pearson").text
+    assert text.startswith("Over 3 seeds, 4 of 8 (pair, layer, task) cells change the sign")
+    assert "No cell is negative for every seed" in text
