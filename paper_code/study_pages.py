@@ -20,8 +20,13 @@ SPREAD_MULTIPLE = 2.0
 PER_TASK_DIFFERENCE = 0.1
 
 
+def _std(std: float) -> float:
+    """A standard deviation, 0 where it is undefined (a single seed)."""
+    return 0.0 if pd.isna(std) else float(std)
+
+
 def _pm(mean: float, std: float) -> str:
-    return f"{mean:.4f} ± {0.0 if pd.isna(std) else std:.4f}"
+    return f"{mean:.4f} ± {_std(std):.4f}"
 
 
 def study_provenance(study: Study) -> Markdown:
@@ -96,7 +101,7 @@ def comparison_findings(comparison: pd.DataFrame) -> Markdown:
         lines.append(f"Fine-tuning reaches {base.accuracy_mean:.4f}; every EWC variant's gain over it: {gains}.")
     close, apart = [], []
     for row in ewc.iloc[1:].itertuples():
-        pooled = ((best.accuracy_std or 0) ** 2 / 2 + (row.accuracy_std or 0) ** 2 / 2) ** 0.5
+        pooled = ((_std(best.accuracy_std) ** 2 + _std(row.accuracy_std) ** 2) / 2) ** 0.5
         gap = best.accuracy_mean - row.accuracy_mean
         (close if gap <= SPREAD_MULTIPLE * pooled else apart).append(f"{reg_label(row.reg)} ({gap:.4f} behind)")
     if close:
