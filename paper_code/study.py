@@ -16,6 +16,9 @@ The grid, at the paper's full scale (10 tasks, 6 epochs, all of MNIST):
   every λ, the others with :data:`LAMBDA_SEEDS` (compute is the limit: each
   trial takes about four minutes on one core);
 * fine-tuning (no regularizer) with :data:`COMPARISON_SEEDS`;
+* where a method's best λ lies at an edge of its grid, the grid is widened
+  by one half-decade step on that side (:func:`widened_configs`) until the
+  best λ is inside it;
 * then, at each regularizer's selected λ, the seeds still missing: up to
   :data:`COMPARISON_SEEDS` for the method comparison, and for MAS up to
   :data:`STABILITY_SEEDS` for the seed bands.
@@ -26,6 +29,7 @@ correlations look under a regularizer other than MAS.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,6 +77,28 @@ def grid_configs(base: Config | None = None) -> list[Config]:
     configs += [base.replace(reg="none", lam=0.0, seed=seed) for seed in COMPARISON_SEEDS]
     for reg in (m for m in LAMBDA_GRID if m != DEFAULT_REG):
         configs += [base.replace(reg=reg, lam=lam, seed=seed) for lam in LAMBDA_GRID[reg] for seed in LAMBDA_SEEDS]
+    return configs
+
+
+def next_lambda(lam: float, up: bool) -> float:
+    """The neighbour of ``lam`` on the half-decade sequence …, 0.1, 0.3, 1, 3, 10, … (``up``: the larger one)."""
+    mantissa = lam / 10 ** math.floor(math.log10(lam))
+    is_one = abs(mantissa - 1) < abs(mantissa - 3)
+    step = (3.0 if is_one else 10 / 3) if up else (1 / 3 if not is_one else 3 / 10)
+    return float(f"{lam * step:.6g}")
+
+
+def widened_configs(table: pd.DataFrame, base: Config | None = None) -> list[Config]:
+    """One more λ, beyond the edge, for every regularizer whose best λ is the smallest or largest it tried."""
+    base = base or Config()
+    configs = []
+    for reg, choice in best_lambdas(table).items():
+        if not choice.at_edge:
+            continue
+        tried = table[table.reg == reg].lam
+        lam = next_lambda(choice.lam, up=choice.lam == tried.max())
+        seeds = MAS_SEEDS if reg == DEFAULT_REG else LAMBDA_SEEDS
+        configs += [base.replace(reg=reg, lam=lam, seed=seed) for seed in seeds]
     return configs
 
 

@@ -24,7 +24,11 @@ from paper_code.study import (
     followup_configs,
     grid_configs,
     read_grid,
+    widened_configs,
 )
+
+#: How many half-decade steps a λ grid may grow beyond the planned one.
+MAX_WIDENINGS = 3
 from paper_code.sweep import plan_sweep, run_sweep
 
 
@@ -37,6 +41,12 @@ def main() -> None:
     if args.part in ("all", "grid"):
         run_sweep(plan_sweep(grid_configs(), engine=args.engine), GRID_DIR)
     if args.part in ("all", "followup"):
+        for _ in range(MAX_WIDENINGS):
+            extra = widened_configs(read_grid(GRID_DIR))
+            if not extra:
+                break
+            print("best λ at an edge, widening: " + ", ".join(sorted({f"{c.reg} λ={c.lam:g}" for c in extra})))
+            run_sweep(plan_sweep(extra, engine=args.engine), GRID_DIR)
         choices = best_lambdas(read_grid(GRID_DIR))
         for choice in choices.values():
             print(f"selected λ for {choice.reg}: {choice.lam:g} (mean final accuracy {choice.mean_accuracy:.4f})")

@@ -27,6 +27,8 @@ from paper_code.study import (
     Study,
     best_lambdas,
     followup_configs,
+    next_lambda,
+    widened_configs,
     read_grid,
     seed_band,
     unstable_signs,
@@ -78,7 +80,8 @@ def test_the_grid_is_complete_and_the_default_lambda_is_its_choice():
     missing = [c for c in grid_configs() + followup_configs(best_lambdas(table)) if c.key not in keys]
     assert not missing, f"{len(missing)} trials of the study are missing: run `make sweep-full`"
     assert choice.lam == DEFAULT_LAMBDA
-    assert not choice.at_edge
+    # Every regularizer's best λ lies inside the λ it was run with (grids are widened until it does).
+    assert not [c for c in best_lambdas(table).values() if c.at_edge]
 
 
 @pytest.mark.slow
@@ -160,3 +163,15 @@ def test_study_figures_and_sentences_follow_the_tables():
     text = study_pages.stability_findings(band, "pearson").text
     assert text.startswith("Over 3 seeds, 4 of 8 (pair, layer, task) cells change the sign")
     assert "No cell is negative for every seed" in text
+
+
+def test_grids_widen_by_half_decades_beyond_an_edge():
+    assert [next_lambda(x, up=True) for x in (0.01, 0.03, 1.0, 30.0)] == [0.03, 0.1, 3.0, 100.0]
+    assert [next_lambda(x, up=False) for x in (0.01, 0.03, 1.0, 30.0)] == [0.003, 0.01, 0.3, 10.0]
+    table = sweep_table([
+        ("fis", 3.0, 0, 0.80, 0.1), ("fis", 3.0, 1, 0.82, 0.1), ("fis", 10.0, 0, 0.90, 0.0), ("fis", 10.0, 1, 0.91, 0.0),
+        ("sig", 0.01, 0, 0.90, 0.0), ("sig", 0.01, 1, 0.90, 0.0), ("sig", 0.03, 0, 0.80, 0.0), ("sig", 0.03, 1, 0.8, 0.0),
+        ("si", 0.1, 0, 0.8, 0.0), ("si", 0.3, 0, 0.9, 0.0), ("si", 1.0, 0, 0.85, 0.0),
+    ])
+    widened = {(c.reg, c.lam, c.seed) for c in widened_configs(table)}
+    assert widened == {("fis", 30.0, 0), ("fis", 30.0, 1), ("sig", 0.003, 0), ("sig", 0.003, 1)}
