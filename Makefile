@@ -44,7 +44,7 @@ bench: $(STAMP)
 book: $(STAMP)
 	$(BIN)/python book/build.py
 
-# The committed study under study/ (λ grids, fine-tuning, seed bands, reference trial): about 2 hours on 2 cores.
+# The committed study under study/ (λ grids, fine-tuning, seed bands, reference trial): 2 h 20 min on 2 cores.
 # Finished trials are skipped, so an interrupted run continues where it stopped.
 sweep-full: $(STAMP)
 	$(BIN)/python scripts/sweep_full.py
