@@ -152,11 +152,13 @@ def per_task_findings(frame: pd.DataFrame, kind: str) -> Markdown:
     if later.empty:
         return Markdown("With a single task the per-task and accumulated importances are the same.")
     differ = later[later.difference.abs() > PER_TASK_DIFFERENCE]
-    by = later.assign(absdiff=later.difference.abs()).groupby(["pair", "layer"]).absdiff.mean().sort_values(ascending=False)
-    top = ", ".join(f"{pair_label(p)} layer {int(l)} ({v:.3f})" for (p, l), v in by.head(4).items())
+    by = later.groupby(["pair", "layer"]).difference.mean()
+    top = by.reindex(by.abs().sort_values(ascending=False).index).head(4)
+    listed = ", ".join(f"{pair_label(p)} layer {int(l)} ({v:+.3f})" for (p, l), v in top.items())
     text = (f"After task 1 the two agree by construction. Over the later tasks, {len(differ)} of {len(later)} cells "
-            f"differ by more than {PER_TASK_DIFFERENCE:g} in {KIND_LABELS[kind]}; the mean absolute difference is "
-            f"largest for {top}.")
+            f"differ by more than {PER_TASK_DIFFERENCE:g} in {KIND_LABELS[kind]}. The largest mean differences "
+            f"(per-task minus accumulated; positive: a task's own importances agree more than the sums) are "
+            f"{listed}.")
     signs = later[(later.per_task * later.accumulated) < 0]
     if not signs.empty:
         text += " The sign itself flips in " + ", ".join(
