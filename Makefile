@@ -2,6 +2,7 @@
 #   make test    set up from nothing, then run the test suite
 #   make book    set up, run the paper-scale experiment once (cached), build the HTML book
 #   make bench   speed of the exact per-sample importances against plain backprop and peers
+#   make sweep-full  recompute the committed study in study/ (2 h 20 min on 2 cores)
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
