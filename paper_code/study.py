@@ -247,10 +247,8 @@ def seed_band(correlations: pd.DataFrame, kind: str = "pearson") -> pd.DataFrame
 
 
 def unstable_signs(band: pd.DataFrame) -> pd.DataFrame:
-    """The cells of :func:`seed_band` where the seeds disagree on the sign, worst (closest to 0) first."""
-    rows = band[~band.sign_stable].copy()
-    rows["abs_mean"] = rows["mean"].abs()
-    return rows.sort_values(["pair", "layer", "task"]).drop(columns="abs_mean").reset_index(drop=True)
+    """The cells of :func:`seed_band` where the seeds disagree on the sign, by pair, layer and task."""
+    return band[~band.sign_stable].sort_values(["pair", "layer", "task"]).reset_index(drop=True)
 
 
 def per_task_versus_accumulated(study: Study, reg: str, lam: float, kind: str = "pearson") -> pd.DataFrame:

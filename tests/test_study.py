@@ -23,8 +23,8 @@ from paper_code.study import (
     REFERENCE_DIR,
     choose_lambda,
     grid_configs,
+    load_study,
     per_task_versus_accumulated,
-    Study,
     best_lambdas,
     followup_configs,
     next_lambda,
@@ -138,7 +138,7 @@ def test_seed_band_flags_cells_whose_sign_depends_on_the_seed():
 
 
 def test_per_task_versus_accumulated_pairs_the_same_cells(tmp_path):
-    study = Study(ROOT / REFERENCE_DIR, read_grid(ROOT / REFERENCE_DIR))
+    study = load_study(ROOT / REFERENCE_DIR)
     frame = per_task_versus_accumulated(study, REFERENCE_CONFIG.reg, REFERENCE_CONFIG.lam)
     first = frame[frame.task == 1]
     assert (first.difference.abs() < 1e-12).all()  # after one task the sum is that task's importance
