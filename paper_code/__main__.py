@@ -68,6 +68,9 @@ def add_run_arguments(parser: argparse.ArgumentParser, lists: bool = False) -> N
     )
     add("--lr", type=float, default=d.lr, help="Adam learning rate (default %(default)s)")
     add("--batch-size", type=int, default=d.batch_size, help="mini-batch size (default %(default)s)")
+    add("--optimizer-state", choices=("kept", "reset"), default=d.optimizer_state,
+        help="Adam's moments at a task boundary: kept (one optimizer for the whole sequence, as in the paper "
+             "author's scripts) or reset (a fresh optimizer per task) (default %(default)s)")
     add("--si-xi", type=float, default=d.si_xi, help="SI damping xi (default %(default)s)")
     add("--si-grad", choices=("total", "task"), default=d.si_grad, help="gradient in SI's path integral")
     add("--permute-first", action="store_true", help="permute the first task too (default: task 1 is plain MNIST)")
@@ -91,6 +94,7 @@ def config_from_args(args: argparse.Namespace, **overrides: Any) -> Config:
         batch_size=args.batch_size,
         si_xi=args.si_xi,
         si_grad=args.si_grad,
+        optimizer_state=args.optimizer_state,
         permute_first=args.permute_first,
         pairs=args.pairs,
         corr_biases=args.corr_biases,

@@ -27,6 +27,17 @@ PAPER_PAIRS: tuple[str, ...] = ("mas_fis", "fis_mas2", "mas_si", "mas_sig", "fis
 MNIST_TRAIN_SIZE = 60_000
 MNIST_TEST_SIZE = 10_000
 
+#: Float parameters, normalised to ``float`` so that equal values hash to one cache key.
+FLOAT_FIELDS: tuple[str, ...] = ("lam", "si_xi", "lr", "leaky_slope")
+
+#: What happens to Adam's moments at a task boundary: ``kept`` (one optimizer for the
+#: whole sequence) or ``reset`` (a fresh optimizer per task).
+OPTIMIZER_STATES: tuple[str, ...] = ("kept", "reset")
+
+#: Fields added after results were first written, with the value every older results
+#: folder was computed with. Such a folder lacks the field in its ``config.json``.
+LEGACY_VALUES: dict[str, Any] = {"optimizer_state": "reset"}
+
 #: Best EWC-MAS strength of the paper-scale grid search (see README, "Choosing lambda").
 DEFAULT_LAMBDA = 3.0
 
@@ -106,6 +117,7 @@ class Config:
     train_size: int = MNIST_TRAIN_SIZE
     test_size: int = MNIST_TEST_SIZE
     leaky_slope: float = 0.01
+    optimizer_state: str = "reset"
     device: str = field(default="auto", compare=False)
 
     def __post_init__(self) -> None:
@@ -113,6 +125,10 @@ class Config:
         object.__setattr__(self, "methods", tuple(self.methods))
         object.__setattr__(self, "pairs", tuple(self.pairs))
         self.validate()
+        # Numbers become floats after validation, so that lam=3 and lam=3.0 are one configuration with one key
+        # (json.dumps writes them differently).
+        for name in FLOAT_FIELDS:
+            object.__setattr__(self, name, float(getattr(self, name)))
 
     # ------------------------------------------------------------------ checks
     def validate(self) -> None:
@@ -154,6 +170,11 @@ class Config:
                     f"reg={self.reg!r} is not among methods={','.join(self.methods)}: "
                     f"add it to --methods (EWC needs its importances)"
                 )
+        if self.optimizer_state not in OPTIMIZER_STATES:
+            raise ConfigError(
+                f"optimizer_state={self.optimizer_state!r} is unknown: use 'kept' (one Adam for the whole task "
+                "sequence) or 'reset' (a fresh Adam per task)"
+            )
         if self.si_grad not in ("total", "task"):
             raise ConfigError(f"si_grad={self.si_grad!r} is unknown: use 'total' (with the EWC penalty) or 'task'")
         for pair_id in self.pairs:
@@ -178,9 +199,17 @@ class Config:
         return data
 
     def identity(self) -> dict[str, Any]:
-        """Parameters that change the numbers; ``device`` is excluded on purpose."""
+        """Parameters that change the numbers; ``device`` is excluded on purpose.
+
+        A field added after results were first written is left out while it holds
+        the value those older results were computed with (:data:`LEGACY_VALUES`),
+        so every folder written before it existed keeps its key.
+        """
         data = self.to_dict()
         data.pop("device")
+        for name, legacy in LEGACY_VALUES.items():
+            if data[name] == legacy:
+                data.pop(name)
         return data
 
     @property
@@ -191,11 +220,16 @@ class Config:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Config":
+        """Rebuild a configuration from ``to_dict()`` output, old or new.
+
+        A field missing from ``data`` is a field that did not exist when it was
+        written: it takes its :data:`LEGACY_VALUES` value, not today's default.
+        """
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
             raise ConfigError(f"unknown configuration key(s): {', '.join(unknown)}")
-        return cls(**data)
+        return cls(**{**LEGACY_VALUES, **data})
 
     def replace(self, **changes: Any) -> "Config":
         return dataclasses.replace(self, **changes)

@@ -43,6 +43,7 @@ from paper_code.results import (
     CONFIG_FILE,
     CORRELATIONS_FILE,
     IMPORTANCES_DIR,
+    OPTIMIZER_DIR,
     PER_TASK_CORRELATIONS_FILE,
     PERMUTATIONS_FILE,
     RESULT_ENTRIES,
@@ -57,7 +58,7 @@ from paper_code.results import (
     write_json,
     write_tensor_file,
 )
-from paper_code.train import EWCPenalty, accuracy, train_task
+from paper_code.train import EWCPenalty, accuracy, make_optimizer, train_task
 
 Importances = dict[str, ParamStats]
 
@@ -210,6 +211,8 @@ def run_experiment(
         tasks = make_tasks(mnist, permutations, config.train_size, config.test_size, device)
 
     model = build_model(config.seed, config.leaky_slope).to(device)
+    # The author's scripts keep one Adam for the whole task sequence (see README, "Choices the paper leaves open").
+    optimizer = make_optimizer(model, config.lr) if config.optimizer_state == "kept" else None
     accuracy_rows: list[dict[str, Any]] = []
     correlation_rows: list[dict[str, Any]] = []
     per_task_rows: list[dict[str, Any]] = []
@@ -240,6 +243,8 @@ def run_experiment(
         if not torch.equal(stored_perms, permutations):
             raise ResultsError(f"{out / PERMUTATIONS_FILE} does not match this configuration: pass --force")
         model.load_state_dict(torch.load(task_file(out, CHECKPOINTS_DIR, done), weights_only=True))
+        if optimizer is not None:
+            optimizer.load_state_dict(torch.load(task_file(out, OPTIMIZER_DIR, done), weights_only=True))
         accumulated = torch.load(task_file(out, IMPORTANCES_DIR, done), weights_only=True)["accumulated"]
         accumulated = {m: {k: v.to(device) for k, v in s.items()} for m, s in accumulated.items()}
         accuracy_rows = [r for r in read_csv_rows(out / ACCURACY_FILE) if int(r["after_task"]) <= done]
@@ -277,6 +282,7 @@ def run_experiment(
                 batch_size=config.batch_size,
                 lr=config.lr,
                 seed=config.seed,
+                optimizer=optimizer,
                 penalty=penalty,
                 si=si,
                 si_grad=config.si_grad,
@@ -313,6 +319,8 @@ def run_experiment(
             write_tensor_file(
                 task_file(out, CHECKPOINTS_DIR, number), {k: v.detach().cpu() for k, v in model.state_dict().items()}
             )
+            if optimizer is not None:
+                write_tensor_file(task_file(out, OPTIMIZER_DIR, number), optimizer.state_dict())
             write_csv(out / ACCURACY_FILE, ACCURACY_COLUMNS, accuracy_rows)
             write_csv(out / CORRELATIONS_FILE, CORRELATION_COLUMNS, correlation_rows)
             write_csv(out / PER_TASK_CORRELATIONS_FILE, CORRELATION_COLUMNS, per_task_rows)

@@ -10,6 +10,7 @@ Layout of a results folder::
     permutations.pt        [tasks, 784] pixel permutations
     importances/task_XX.pt {"per_task": {method: {param: tensor}}, "accumulated": {...}}
     checkpoints/task_XX.pt model state after task XX
+    optimizer/task_XX.pt   Adam's state after task XX (only when it is kept across tasks)
 
 Tasks are numbered from 1 (the number of tasks learned so far). Every file is
 written to a temporary name and renamed, and ``config.json``'s
@@ -43,6 +44,8 @@ TRAINING_FILE = "training.csv"
 PERMUTATIONS_FILE = "permutations.pt"
 IMPORTANCES_DIR = "importances"
 CHECKPOINTS_DIR = "checkpoints"
+#: Adam's state after each task, written only when it is kept across tasks (needed to resume exactly).
+OPTIMIZER_DIR = "optimizer"
 
 ACCURACY_COLUMNS = ("after_task", "eval_task", "accuracy")
 TRAINING_COLUMNS = ("task", "epoch", "task_loss", "penalty", "train_accuracy")
@@ -56,6 +59,7 @@ RESULT_ENTRIES = (
     PERMUTATIONS_FILE,
     IMPORTANCES_DIR,
     CHECKPOINTS_DIR,
+    OPTIMIZER_DIR,
 )
 
 
