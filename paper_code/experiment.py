@@ -15,6 +15,7 @@ task and ends with the same files as an uninterrupted run.
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
 import os
 import platform
 import shutil
@@ -22,7 +23,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import numpy as np
 import torch
@@ -190,13 +191,17 @@ def run_experiment(
     force: bool = False,
     quiet: bool = False,
     data_root: str | os.PathLike[str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Results:
     """Run (or finish, or reuse) the experiment described by ``config`` in folder ``out``.
 
     A folder that already holds this configuration, complete, is returned as
     it is: results are cached by configuration. ``resume`` continues an
     unfinished run of the same configuration; ``force`` discards whatever
-    results ``out`` holds and starts over.
+    results ``out`` holds and starts over. ``progress(done, total)`` is called
+    after every training step with the steps done and the steps of the whole
+    run (a resumed run starts past zero), so a caller other than a terminal
+    (the dashboard) can show how far the run is.
     """
     out = Path(out)
     plan = plan_folder(config, out, resume=resume, force=force)
@@ -267,12 +272,17 @@ def run_experiment(
         steps = config.epochs * -(-task.train_x.shape[0] // config.batch_size)
         bar = tqdm(total=steps, desc=f"task {number}/{config.tasks}", disable=quiet, leave=False, unit="step")
 
-        def on_batch(epoch: int, loss: torch.Tensor) -> None:
-            bar.update(1)
-            if bar.n % 50 == 0:
-                bar.set_postfix(epoch=epoch + 1, loss=f"{float(loss):.3f}")
+        steps_done = itertools.count(task.index * steps + 1)
 
-        progress = None if quiet else on_batch
+        def on_batch(epoch: int, loss: torch.Tensor) -> None:
+            if not quiet:
+                bar.update(1)
+                if bar.n % 50 == 0:
+                    bar.set_postfix(epoch=epoch + 1, loss=f"{float(loss):.3f}")
+            if progress is not None:
+                progress(next(steps_done), config.tasks * steps)
+
+        batch_hook = None if quiet and progress is None else on_batch
 
         with clock.phase("train"):
             logs = train_task(
@@ -286,7 +296,7 @@ def run_experiment(
                 penalty=penalty,
                 si=si,
                 si_grad=config.si_grad,
-                on_batch=progress,
+                on_batch=batch_hook,
             )
         bar.close()
         training_rows += [vars(log) for log in logs]
@@ -360,10 +370,13 @@ def cached_run(
     *,
     quiet: bool = True,
     data_root: str | os.PathLike[str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Results:
     """The results of ``config`` from ``results_root/<config.key>``, computed (or finished) only when needed.
 
     This is how the book and other readers share one run per configuration:
     the first caller pays for it, every later caller reads it.
     """
-    return run_experiment(config, Path(results_root) / config.key, resume=True, quiet=quiet, data_root=data_root)
+    return run_experiment(
+        config, Path(results_root) / config.key, resume=True, quiet=quiet, data_root=data_root, progress=progress
+    )
