@@ -9,7 +9,9 @@ Conventions shared by every correlation figure, so pages compare at a glance:
 - x is the layer (1 = input layer ... 3 = output layer), y the number of tasks learned so far;
 - the colour scale is fixed on [-1, 1] (diverging, white at 0);
 - hovering shows the layer, the task and both coefficients (Pearson's r and Spearman's rho);
-- buttons on the figure switch between Pearson and Spearman without a kernel.
+- buttons on the figure switch between Pearson and Spearman without a kernel;
+- titles sit below the band where plotly draws its modebar (:func:`title_below_modebar`), so hovering a
+  figure never hides its title.
 """
 
 from __future__ import annotations
@@ -29,6 +31,26 @@ KIND_LABELS = {"pearson": "Pearson r", "spearman": "Spearman ρ"}
 CORRELATION_COLORSCALE = "RdBu_r"
 
 METHOD_LABELS = {"fis": "FIS", "fis_true": "true Fisher", "mas": "MAS", "si": "SI", "sig": "SIG"}
+
+#: Pixels kept free at the top of a figure for plotly's modebar (22 px buttons, 2 px from the top edge).
+MODEBAR_CLEARANCE = 28
+
+#: The layer axis of every correlation figure, spelled out once.
+LAYER_AXIS = "layer (1 = input … 3 = output)"
+
+
+def title_below_modebar(text: str, size: int | None = None) -> dict:
+    """A centred title placed in pixels under the modebar's band.
+
+    Plotly draws the modebar over the top right corner of the figure; a title
+    placed in the top few pixels (plotly's default) disappears under it as soon as
+    the pointer enters the figure, on narrow pages most of all.
+    """
+    title = dict(text=text, x=0.5, xanchor="center", yref="container", y=1.0, yanchor="top",
+                 pad=dict(t=MODEBAR_CLEARANCE))
+    if size is not None:
+        title["font"] = dict(size=size)
+    return title
 
 
 def method_label(name: str, power: int = 1) -> str:
@@ -144,15 +166,16 @@ def correlation_surface(
         [KIND_LABELS[k] for k in CORRELATION_KINDS],
         [[k == shown for k in CORRELATION_KINDS] + [True] for shown in CORRELATION_KINDS],
         CORRELATION_KINDS.index(kind),
-        [{"title.text": f"{heading} ({KIND_LABELS[k]})"} for k in CORRELATION_KINDS],
+        [{"title.text": f"{heading} ({KIND_LABELS[k]})", "scene.zaxis.title.text": KIND_LABELS[k]}
+         for k in CORRELATION_KINDS],
     )
     figure.update_layout(
-        title=dict(text=f"{heading} ({KIND_LABELS[kind]})", x=0.5, xanchor="center", y=0.97, yanchor="top"),
+        title=title_below_modebar(f"{heading} ({KIND_LABELS[kind]})"),
         updatemenus=[buttons],
         scene=dict(
-            xaxis=dict(title=dict(text="layer"), tickvals=layers, range=[min(layers) - 0.1, max(layers) + 0.1]),
+            xaxis=dict(title=dict(text=LAYER_AXIS), tickvals=layers, range=[min(layers) - 0.1, max(layers) + 0.1]),
             yaxis=dict(title=dict(text="tasks learned"), tickvals=task_numbers),
-            zaxis=dict(title=dict(text="correlation"), range=[-1, 1]),
+            zaxis=dict(title=dict(text=KIND_LABELS[kind]), range=[-1, 1]),
             camera=dict(eye=dict(x=1.6, y=-1.6, z=0.9)),
             aspectmode="manual",
             aspectratio=dict(x=1, y=1.3, z=0.8),
@@ -193,7 +216,7 @@ def correlation_heatmap(
     ]
     figure = go.Figure(traces)
     figure.update_layout(
-        title=dict(text=f"{heading} ({KIND_LABELS[kind]})", x=0.5, xanchor="center", y=0.98, yanchor="top"),
+        title=title_below_modebar(f"{heading} ({KIND_LABELS[kind]})"),
         updatemenus=[
             _menu(
                 [KIND_LABELS[k] for k in CORRELATION_KINDS],
@@ -203,7 +226,7 @@ def correlation_heatmap(
                 y=1.0 + 40 / max(260, 90 + 34 * len(task_numbers)),
             )
         ],
-        xaxis=dict(title=dict(text="layer (input → output)"), side="bottom"),
+        xaxis=dict(title=dict(text=LAYER_AXIS), side="bottom"),
         yaxis=dict(title=dict(text="tasks learned"), tickvals=task_numbers, autorange="reversed"),
         height=max(260, 90 + 34 * len(task_numbers)),
         margin=dict(l=60, r=20, t=110, b=50),
@@ -230,11 +253,11 @@ def accuracy_heatmap(accuracy: pd.DataFrame, title: str = "Test accuracy on ever
         )
     )
     figure.update_layout(
-        title=dict(text=title, x=0.5, xanchor="center"),
+        title=title_below_modebar(title),
         xaxis=dict(title=dict(text="task evaluated"), tickvals=evaluated),
         yaxis=dict(title=dict(text="tasks learned"), tickvals=after, autorange="reversed"),
-        height=max(280, 100 + 36 * len(after)),
-        margin=dict(l=60, r=20, t=60, b=50),
+        height=max(290, 110 + 36 * len(after)),
+        margin=dict(l=60, r=20, t=70, b=50),
     )
     return figure
 
@@ -251,11 +274,11 @@ def labelled_output_histogram(p_labelled: np.ndarray, title: str = "Labelled out
         )
     )
     figure.update_layout(
-        title=dict(text=title, x=0.5, xanchor="center"),
+        title=title_below_modebar(title),
         xaxis=dict(title=dict(text="p_k = softmax output of the labelled class"), range=[0, 1.0]),
-        yaxis=dict(title=dict(text="samples"), type="log"),
-        height=340,
-        margin=dict(l=60, r=20, t=60, b=50),
+        yaxis=dict(title=dict(text="samples (log scale)"), type="log"),
+        height=350,
+        margin=dict(l=60, r=20, t=70, b=50),
         bargap=0.05,
     )
     return figure
@@ -279,12 +302,13 @@ def agreement_bars(table: pd.DataFrame, kind: str = "spearman", title: str | Non
             hovertemplate="%{x}<br>" + KIND_LABELS[kind] + " = %{y:.3f}<extra>" + str(comparison) + "</extra>",
         )
     figure.update_layout(
-        title=dict(text=title or f"How well the approximations track the importances ({KIND_LABELS[kind]})", x=0.5, xanchor="center"),
+        title=title_below_modebar(title or f"How well the approximations track the importances ({KIND_LABELS[kind]})"),
         barmode="group",
+        xaxis=dict(title=dict(text=LAYER_AXIS)),
         yaxis=dict(title=dict(text=KIND_LABELS[kind]), range=[-1, 1.15]),
         legend=dict(orientation="h", y=-0.2),
-        height=440,
-        margin=dict(l=60, r=20, t=60, b=80),
+        height=450,
+        margin=dict(l=60, r=20, t=70, b=80),
     )
     return figure
 
@@ -314,7 +338,7 @@ def surface_explorer(correlations: pd.DataFrame, pairs: Sequence[str], kind: str
         scene=base.scene,
         height=base.height,
         margin=base.margin,
-        title=dict(text=f"{pair_label(pairs[0])} ({KIND_LABELS[kind]})", x=0.5, xanchor="center", y=0.97, yanchor="top"),
+        title=title_below_modebar(f"{pair_label(pairs[0])} ({KIND_LABELS[kind]})"),
         updatemenus=[
             dict(
                 type="dropdown",
@@ -328,7 +352,8 @@ def surface_explorer(correlations: pd.DataFrame, pairs: Sequence[str], kind: str
                     dict(
                         label=f"{pair_label(pair)} · {KIND_LABELS[k]}",
                         method="update",
-                        args=[{"visible": visible(pair, k)}, {"title.text": f"{pair_label(pair)} ({KIND_LABELS[k]})"}],
+                        args=[{"visible": visible(pair, k)}, {"title.text": f"{pair_label(pair)} ({KIND_LABELS[k]})",
+                                                              "scene.zaxis.title.text": KIND_LABELS[k]}],
                     )
                     for pair, k in choices
                 ],

@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from paper_code.plots import CORRELATION_COLORSCALE, KIND_LABELS, method_label, pair_label
+from paper_code.plots import CORRELATION_COLORSCALE, KIND_LABELS, LAYER_AXIS, method_label, pair_label, title_below_modebar
 from paper_code.study import LambdaChoice
 
 #: One colour per regularizer, the same on every study page.
@@ -66,8 +66,10 @@ def lambda_curves(summary: pd.DataFrame, choices: Mapping[str, LambdaChoice]) ->
         figure.add_scatter(x=[None], y=[None], mode="lines", line=dict(color=REG_COLORS["none"], dash="dash"),
                            name=reg_label("none"))
     figure.update_xaxes(type="log", title_text="λ (log scale)")
+    figure.update_yaxes(title_text="final average accuracy", row=1, col=1)
+    figure.update_yaxes(title_text="average forgetting", row=1, col=2)
     figure.update_layout(
-        title=dict(text="EWC strength λ: mean ± std over seeds (open circle: selected λ)", x=0.5, xanchor="center"),
+        title=title_below_modebar("EWC strength λ: mean ± std over seeds (open circle: selected λ)"),
         legend=dict(orientation="h", y=-0.25),
         height=470,
         margin=dict(l=60, r=20, t=80, b=110),
@@ -90,11 +92,13 @@ def method_bars(comparison: pd.DataFrame) -> go.Figure:
             hovertemplate="%{x}<br>" + metric + " %{y:.4f} ± %{error_y.array:.4f}<extra></extra>",
         )
     figure.update_layout(
-        title=dict(text="Each importance inside EWC at its own best λ (mean ± std over seeds)", x=0.5, xanchor="center"),
+        title=title_below_modebar("Each importance inside EWC at its own best λ (mean ± std over seeds)"),
         height=460,
         margin=dict(l=60, r=20, t=80, b=140),
     )
     figure.update_xaxes(tickangle=-30)
+    figure.update_yaxes(title_text="final average accuracy", row=1, col=1)
+    figure.update_yaxes(title_text="average forgetting", row=1, col=2)
     return figure
 
 
@@ -105,11 +109,11 @@ def _grid(frame: pd.DataFrame, pair: str, value: str) -> pd.DataFrame:
     return rows.pivot(index="task", columns="layer", values=value).sort_index().sort_index(axis=1)
 
 
-def _scene(layers: Sequence[int], tasks: Sequence[int]) -> dict:
+def _scene(layers: Sequence[int], tasks: Sequence[int], z_title: str = "correlation") -> dict:
     return dict(
-        xaxis=dict(title=dict(text="layer"), tickvals=list(layers)),
+        xaxis=dict(title=dict(text=LAYER_AXIS), tickvals=list(layers)),
         yaxis=dict(title=dict(text="tasks learned"), tickvals=list(tasks)),
-        zaxis=dict(title=dict(text="correlation"), range=[-1, 1]),
+        zaxis=dict(title=dict(text=z_title), range=[-1, 1]),
         camera=dict(eye=dict(x=1.6, y=-1.6, z=0.9)),
         aspectmode="manual",
         aspectratio=dict(x=1, y=1.3, z=0.8),
@@ -128,16 +132,16 @@ def _pair_menu(pairs: Sequence[str], owners: Sequence[str], titles: Sequence[str
 
 
 def _pair_figure(traces: list, owners: list[str], pairs: Sequence[str], titles: Sequence[str],
-                 frame: pd.DataFrame, title_size: int | None = None) -> go.Figure:
+                 frame: pd.DataFrame, title_size: int | None = None, z_title: str = "correlation") -> go.Figure:
     """One 3D figure holding every pair's traces, the first pair shown, the others a menu choice away."""
     figure = go.Figure(traces)
     for trace, owner in zip(figure.data, owners):
         trace.visible = owner == pairs[0]
     first = frame[frame.pair == pairs[0]]
     figure.update_layout(
-        title=dict(text=titles[0], x=0.5, xanchor="center", y=0.97, yanchor="top", font=dict(size=title_size)),
+        title=title_below_modebar(titles[0], size=title_size),
         updatemenus=[_pair_menu(pairs, owners, titles)],
-        scene=_scene(sorted(first.layer.unique()), sorted(first.task.unique())),
+        scene=_scene(sorted(first.layer.unique()), sorted(first.task.unique()), z_title),
         showlegend=False,
         height=600,
         margin=dict(l=0, r=0, t=90, b=0),
@@ -174,7 +178,7 @@ def band_surfaces(band: pd.DataFrame, pairs: Sequence[str], kind: str = "pearson
                                    hovertemplate="layer %{x}, task %{y}: seeds disagree on the sign<extra></extra>"))
         owners += [pair] * 4
         titles.append(f"{pair_label(pair)}: mean ± std over {seeds} seeds ({KIND_LABELS[kind]})")
-    return _pair_figure(traces, owners, pairs, titles, band)
+    return _pair_figure(traces, owners, pairs, titles, band, z_title=f"{KIND_LABELS[kind]}, seed mean ± std")
 
 
 def per_task_surfaces(frame: pd.DataFrame, pairs: Sequence[str], kind: str = "pearson") -> go.Figure:
@@ -197,7 +201,7 @@ def per_task_surfaces(frame: pd.DataFrame, pairs: Sequence[str], kind: str = "pe
         owners += [pair, pair]
         titles.append(f"{pair_label(pair)}: accumulated (coloured) vs this task's own importances (grey), "
                       f"{KIND_LABELS[kind]}")
-    return _pair_figure(traces, owners, pairs, titles, frame, title_size=14)
+    return _pair_figure(traces, owners, pairs, titles, frame, title_size=14, z_title=KIND_LABELS[kind])
 
 
 def difference_heatmap(frame: pd.DataFrame, pairs: Sequence[str], kind: str = "pearson") -> go.Figure:
@@ -214,11 +218,10 @@ def difference_heatmap(frame: pd.DataFrame, pairs: Sequence[str], kind: str = "p
         colorbar=dict(title=dict(text="difference")),
     ))
     figure.update_layout(
-        title=dict(text=f"Per-task minus accumulated correlation ({KIND_LABELS[kind]}, seed mean)", x=0.5,
-                   xanchor="center"),
-        xaxis=dict(tickangle=-45),
+        title=title_below_modebar(f"Per-task minus accumulated correlation ({KIND_LABELS[kind]}, seed mean)"),
+        xaxis=dict(title=dict(text="pair and layer (L1 = input … L3 = output)"), tickangle=-45, automargin=True),
         yaxis=dict(title=dict(text="tasks learned"), tickvals=tasks, autorange="reversed"),
-        height=max(320, 140 + 30 * len(tasks)),
-        margin=dict(l=60, r=20, t=60, b=120),
+        height=max(340, 160 + 30 * len(tasks)),
+        margin=dict(l=60, r=20, t=70, b=120),
     )
     return figure
