@@ -38,6 +38,9 @@ MODEBAR_CLEARANCE = 28
 #: The layer axis of every correlation figure, spelled out once.
 LAYER_AXIS = "layer (1 = input … 3 = output)"
 
+#: Where every 3D correlation figure is seen from: far enough that the z axis keeps its title in view.
+CAMERA_EYE = dict(x=1.8, y=-1.8, z=1.0)
+
 
 def title_below_modebar(text: str, size: int | None = None) -> dict:
     """A centred title placed in pixels under the modebar's band.
@@ -176,7 +179,7 @@ def correlation_surface(
             xaxis=dict(title=dict(text=LAYER_AXIS), tickvals=layers, range=[min(layers) - 0.1, max(layers) + 0.1]),
             yaxis=dict(title=dict(text="tasks learned"), tickvals=task_numbers),
             zaxis=dict(title=dict(text=KIND_LABELS[kind]), range=[-1, 1]),
-            camera=dict(eye=dict(x=1.6, y=-1.6, z=0.9)),
+            camera=dict(eye=CAMERA_EYE),
             aspectmode="manual",
             aspectratio=dict(x=1, y=1.3, z=0.8),
         ),

@@ -13,7 +13,15 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from paper_code.plots import CORRELATION_COLORSCALE, KIND_LABELS, LAYER_AXIS, method_label, pair_label, title_below_modebar
+from paper_code.plots import (
+    CAMERA_EYE,
+    CORRELATION_COLORSCALE,
+    KIND_LABELS,
+    LAYER_AXIS,
+    method_label,
+    pair_label,
+    title_below_modebar,
+)
 from paper_code.study import LambdaChoice
 
 #: One colour per regularizer, the same on every study page.
@@ -114,7 +122,7 @@ def _scene(layers: Sequence[int], tasks: Sequence[int], z_title: str = "correlat
         xaxis=dict(title=dict(text=LAYER_AXIS), tickvals=list(layers)),
         yaxis=dict(title=dict(text="tasks learned"), tickvals=list(tasks)),
         zaxis=dict(title=dict(text=z_title), range=[-1, 1]),
-        camera=dict(eye=dict(x=1.6, y=-1.6, z=0.9)),
+        camera=dict(eye=CAMERA_EYE),
         aspectmode="manual",
         aspectratio=dict(x=1, y=1.3, z=0.8),
     )
