@@ -3,13 +3,14 @@
 #   make book    set up, run the paper-scale experiment once (cached), build the HTML book
 #   make bench   speed of the exact per-sample importances against plain backprop and peers
 #   make sweep-full  recompute the committed study in study/ (2 h 20 min on 2 cores)
+#   make dashboard   serve the live explorer on http://127.0.0.1:8866/ (PORT=8900 make dashboard for another port)
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup data test test-fast bench clean book lab sweep-full
+.PHONY: setup data test test-fast bench clean book lab sweep-full dashboard
 
 setup: $(STAMP)
 
@@ -55,6 +56,12 @@ sweep-full: $(STAMP)
 # Jupyter refuses to start as root unless told to: machines where the user is root (containers, CI) need the flag.
 lab: $(STAMP)
 	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" $$( [ "$$(id -u)" = 0 ] && echo --allow-root ) book
+
+# The live dashboard (dashboard/explore.ipynb served by Voilà, on this machine only): every finished run of the study
+# and of results/, and new runs computed through the library's cache. paper_code/dashboard_server.py sets it up.
+PORT ?= 8866
+dashboard: $(STAMP)
+	$(BIN)/python -m paper_code.dashboard_server --port $(PORT)
 
 clean:
 	rm -rf _build .pytest_cache
