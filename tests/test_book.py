@@ -255,8 +255,12 @@ def test_explore_page_saved_its_widget_state(built):
     notebook = executed(built, "explore")
     state = notebook.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
     models = {model["model_name"] for model in state.values()}
-    assert {"DropdownModel", "IntRangeSliderModel", "OutputModel", "VBoxModel"} <= models
-    assert sum(model["model_name"] == "DropdownModel" for model in state.values()) == 3  # run, pair, coefficient
+    assert {"DropdownModel", "IntRangeSliderModel", "OutputModel", "VBoxModel", "ButtonModel", "ComboboxModel",
+            "ToggleButtonsModel", "IntProgressModel"} <= models
+    assert sum(model["model_name"] == "DropdownModel" for model in state.values()) == 2  # finished runs, pair
+    # The panel says where it is live.
+    assert any("make dashboard" in str(model["state"].get("value", "")) for model in state.values()
+               if model["model_name"] == "HTMLModel")
     views = [out for out in outputs(notebook) if "application/vnd.jupyter.widget-view+json" in out.get("data", {})]
     assert len(views) == 1
 

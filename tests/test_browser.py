@@ -24,6 +24,9 @@ SCREENSHOTS = ROOT / "_build" / "screenshots"
 PAGES = sorted(list(FIGURES) + ["intro", "reproduce"])
 MATH_PAGES = ("intro", "methodology", "s3_1_mas_fis", "reproduce")
 CDN_SCRIPT = "https://cdn.jsdelivr.net/npm/plotly.js-dist-min@2.35.2/plotly.min.js"
+#: Figures inside the explore page's dashboard panel (surface, heatmap, accuracy; the small run has one seed, so
+#: the seed band is a sentence).
+EXPLORE_PANEL_FIGURES = 3
 
 
 @pytest.fixture(scope="module")
@@ -97,12 +100,18 @@ def outside_requests(net_log: Path) -> list[str]:
 
 
 FIGURE_REPORT = """() => Array.from(document.querySelectorAll('.plotly-graph-div')).map(div => ({
+    modebar: (b => b && [b.left, b.top, b.right, b.bottom])(div.querySelector('.modebar')?.getBoundingClientRect()),
+    title: (b => b && [b.left, b.top, b.right, b.bottom])(div.querySelector('.gtitle')?.getBoundingClientRect()),
     svg: div.querySelectorAll('.main-svg').length,
     scene: !!(div._fullLayout && div._fullLayout.scene),
     canvas: Array.from(div.querySelectorAll('.gl-container canvas')).filter(c => c.width > 0 && c.height > 0).length,
     webglError: !!div.querySelector('.no-webgl'),
     traces: (div.data || []).length,
 }))"""
+
+
+EXPLORER_STATE = """() => { const gd = document.querySelector('.plotly-graph-div'), trace = gd._fullData[0];
+  return {title: gd.layout.title.text, z: trace.z.map(row => Array.from(row))}; }"""
 
 
 def local_target(page_url: str, href: str) -> tuple[Path, str] | None:
@@ -137,10 +146,15 @@ def test_every_page_renders_offline(html, tmp_path):
             page = browser.page
             figures = page.evaluate(FIGURE_REPORT)
             # Every figure the notebook produced is drawn by plotly.js ...
-            # (the explore page has one more: the figure inside the widget panel's saved output)
-            assert len(figures) == FIGURES.get(name, 0) + (name == "explore"), (name, figures)
+            # (the explore page has more: the figures inside the dashboard panel's saved outputs)
+            panel = EXPLORE_PANEL_FIGURES if name == "explore" else 0
+            assert len(figures) == FIGURES.get(name, 0) + panel, (name, figures)
             for figure in figures:
                 assert figure["svg"] >= 1 and figure["traces"] >= 1, (name, figure)
+                # ... with its title clear of plotly's modebar, which appears over the figure on hover.
+                if figure["title"] and figure["modebar"]:
+                    (l1, t1, r1, b1), (l2, t2, r2, b2) = figure["title"], figure["modebar"]
+                    assert r1 <= l2 or r2 <= l1 or b1 <= t2 or b2 <= t1, (name, figure)
                 # ... and every 3D surface has a live WebGL canvas.
                 if figure["scene"]:
                     assert figure["canvas"] >= 1 and not figure["webglError"], (name, figure)
@@ -151,10 +165,20 @@ def test_every_page_renders_offline(html, tmp_path):
                 assert page.locator("mjx-container").count() > 0, f"{name}: no formula typeset"
                 assert page.locator("mjx-merror").count() == 0, f"{name}: MathJax error"
             if name == "explore":
-                # The widget panel, rendered from the state papermill saved: menus, slider, and its figure.
-                assert page.locator(".jupyter-widgets.widget-dropdown select").count() == 3
+                # The dashboard panel, rendered from the state papermill saved: run and pair menus, the task
+                # slider, its views, and the note that says where the live version is.
+                assert page.locator(".jupyter-widgets.widget-dropdown select").count() == 2
                 assert page.locator(".jupyter-widgets.widget-slider").count() == 1
-                assert page.locator(".jupyter-widgets .plotly-graph-div .main-svg").count() >= 1
+                assert page.locator(".pc-dashboard .plotly-graph-div .main-svg").count() >= EXPLORE_PANEL_FIGURES
+                assert "make dashboard" in page.locator(".pc-static-note").first.text_content()
+                # The kernel-free explorer (the page's first figure): another pair from its menu, other numbers.
+                explorer = page.locator(".plotly-graph-div").first
+                before = page.evaluate(EXPLORER_STATE)
+                explorer.locator(".updatemenu-header-group").nth(1).click()
+                explorer.locator(".updatemenu-dropdown-button", has_text="FIS–SIG").click()
+                page.wait_for_timeout(800)
+                after = page.evaluate(EXPLORER_STATE)
+                assert after["title"].startswith("FIS–SIG") and after["z"] != before["z"], (before, after)
             # The Pearson/Spearman buttons work without a kernel.
             if name == "s3_2_mas_si":
                 title = page.locator(".plotly-graph-div .gtitle").first

@@ -1,0 +1,114 @@
+"""The kernel-free explorer of the explore page: its embedded tables are the trials' CSV files, and its plotly
+menus and sliders redraw the surface in Chromium from a file:// page, with no kernel and no network.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from paper_code.results import load_results
+from paper_code.static_explorer import DECIMALS, static_explorer
+from paper_code.study import load_study
+
+ROOT = Path(__file__).resolve().parents[1]
+GRID = ROOT / "study" / "grid"
+
+
+def reference_run():
+    return load_results(next(p for p in (ROOT / "study" / "reference" / "trials").iterdir() if p.is_dir()))
+
+
+def csv_grid(folder: Path, pair: str, kind: str, tasks: tuple[int, int] | None = None) -> np.ndarray:
+    table = pd.read_csv(folder / "correlations.csv")
+    rows = table[table["pair"] == pair]
+    if tasks is not None:
+        rows = rows[rows["task"].between(*tasks)]
+    return rows.pivot(index="task", columns="layer", values=kind).sort_index().to_numpy()
+
+
+@pytest.fixture(scope="module")
+def explorer():
+    return static_explorer(reference_run(), load_study(GRID))
+
+
+def test_run_menu_and_tables_cover_the_page_run_and_every_trial(explorer):
+    sweep = pd.read_csv(GRID / "sweep.csv")
+    runs = explorer.data["runs"]
+    assert len(runs) == 1 + len(sweep)
+    assert runs[0]["label"].startswith("this page's run: 2 tasks")
+    assert [len(menu.buttons) for menu in explorer.figure.layout.updatemenus] == [1 + len(sweep), 7, 2]
+    names = {"fis": "FIS", "fis_true": "true Fisher", "mas": "MAS", "si": "SI", "sig": "SIG"}
+    expected = {f"study: fine-tuning (no penalty), seed {row.seed}" if row.reg == "none"
+                else f"study: EWC-{names[row.reg]}, λ = {row.lam:g}, seed {row.seed}" for row in sweep.itertuples()}
+    assert {run["label"] for run in runs[1:]} == expected
+    # A trial's tables, for every pair and coefficient, are its CSV rounded to DECIMALS.
+    by_label = {run["label"]: run for run in runs}
+    trial = sweep[(sweep.reg == "si") & (sweep.lam == 1.0) & (sweep.seed == 0)].iloc[0]
+    run = by_label["study: EWC-SI, λ = 1, seed 0"]
+    for pair in explorer.data["pairs"]:
+        for kind in ("pearson", "spearman"):
+            expected = np.round(csv_grid(GRID / trial.trial_dir, pair, kind), DECIMALS)
+            np.testing.assert_array_equal(np.array(run["values"][pair][kind], dtype=float), expected)
+
+
+def test_first_state_is_the_page_run(explorer):
+    surface = explorer.figure.data[0]
+    folder = next(p for p in (ROOT / "study" / "reference" / "trials").iterdir() if p.is_dir())
+    np.testing.assert_array_equal(surface.z, csv_grid(folder, "mas_fis", "pearson"))
+    assert list(surface.y) == [1, 2]
+
+
+SHOWN = """() => { const gd = document.querySelector('.js-plotly-plot'), trace = gd._fullData[0];
+  return {title: gd.layout.title.text, y: Array.from(trace.y), z: trace.z.map(row => Array.from(row))}; }"""
+
+
+@pytest.mark.browser
+def test_controls_redraw_the_figure_without_a_kernel(explorer, tmp_path):
+    import plotly
+    from test_browser import CHROMIUM, Browser
+
+    if not CHROMIUM.is_file():
+        pytest.fail("Chromium is missing: run `make setup` (it installs Debian's chromium package)")
+    plotly_js = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    page_file = tmp_path / "explorer.html"
+    page_file.write_text(f'<html><head><meta charset="utf-8"><script src="{plotly_js.as_uri()}"></script></head>'
+                         f'<body><div style="width:800px">{explorer.to_html()}</div></body></html>')
+    sweep = pd.read_csv(GRID / "sweep.csv")
+    browser = Browser(tmp_path)
+    page = browser.page
+    try:
+        browser.open(page_file.as_uri(), settle_ms=1500)
+        first = page.evaluate(SHOWN)
+        assert first["y"] == [1, 2] and "this page's run" in first["title"]
+
+        # The run menu: the third entry is the study's first EWC-FIS trial at its smallest λ, seed 1.
+        page.locator(".updatemenu-header-group").nth(0).click()
+        page.locator(".updatemenu-dropdown-button").nth(2).click()
+        trial = sweep[(sweep.reg == "fis") & (sweep.seed == 1)].sort_values("lam").iloc[0]
+        page.wait_for_function("() => document.querySelector('.js-plotly-plot').layout.title.text.includes('EWC-FIS')")
+        shown = page.evaluate(SHOWN)
+        assert f"λ = {trial.lam:g}, seed 1" in shown["title"] and shown["y"] == list(range(1, 11))
+        np.testing.assert_array_equal(np.array(shown["z"]),
+                                      np.round(csv_grid(GRID / trial.trial_dir, "mas_fis", "pearson"), DECIMALS))
+
+        # Pair, coefficient, then the task range with both sliders (labels 3 and 8).
+        page.locator(".updatemenu-header-group").nth(1).click()
+        page.locator(".updatemenu-dropdown-button", has_text="FIS–SIG").click()
+        page.locator(".updatemenu-button", has_text="Spearman").click()
+        for slider, label in ((0, 2), (1, 7)):
+            box = page.locator(".slider-group").nth(slider).locator(".slider-label-group text").nth(label).bounding_box()
+            page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.wait_for_function("() => document.querySelector('.js-plotly-plot').layout.title.text.includes('3–8')")
+        shown = page.evaluate(SHOWN)
+        assert shown["title"].startswith("FIS–SIG (Spearman ρ), tasks 3–8") and shown["y"] == [3, 4, 5, 6, 7, 8]
+        np.testing.assert_array_equal(np.array(shown["z"]),
+                                      np.round(csv_grid(GRID / trial.trial_dir, "fis_sig", "spearman", (3, 8)),
+                                               DECIMALS))
+        assert not browser.errors, browser.errors
+    finally:
+        outside = browser.close()
+    assert outside == []
