@@ -32,8 +32,11 @@ CORRELATION_COLORSCALE = "RdBu_r"
 
 METHOD_LABELS = {"fis": "FIS", "fis_true": "true Fisher", "mas": "MAS", "si": "SI", "sig": "SIG"}
 
-#: Pixels kept free at the top of a figure for plotly's modebar (22 px buttons, 2 px from the top edge).
-MODEBAR_CLEARANCE = 28
+#: Pixels kept free at the top of a figure for plotly's modebar (2 px from the top edge, 22-27 px high depending
+#: on the page's styles), with a few to spare.
+MODEBAR_CLEARANCE = 36
+#: Plotly lifts a title of several lines (``<br>``) by this many pixels when it is anchored at its top.
+MULTILINE_LIFT = 12
 
 #: The layer axis of every correlation figure, spelled out once.
 LAYER_AXIS = "layer (1 = input … 3 = output)"
@@ -49,8 +52,9 @@ def title_below_modebar(text: str, size: int | None = None) -> dict:
     placed in the top few pixels (plotly's default) disappears under it as soon as
     the pointer enters the figure, on narrow pages most of all.
     """
+    lift = MULTILINE_LIFT if "<br>" in text else 0
     title = dict(text=text, x=0.5, xanchor="center", yref="container", y=1.0, yanchor="top",
-                 pad=dict(t=MODEBAR_CLEARANCE))
+                 pad=dict(t=MODEBAR_CLEARANCE + lift))
     if size is not None:
         title["font"] = dict(size=size)
     return title
@@ -184,7 +188,7 @@ def correlation_surface(
             aspectratio=dict(x=1, y=1.3, z=0.8),
         ),
         height=580,
-        margin=dict(l=0, r=0, t=90, b=0),
+        margin=dict(l=0, r=0, t=96, b=0),
     )
     return figure
 
@@ -232,7 +236,7 @@ def correlation_heatmap(
         xaxis=dict(title=dict(text=LAYER_AXIS), side="bottom"),
         yaxis=dict(title=dict(text="tasks learned"), tickvals=task_numbers, autorange="reversed"),
         height=max(260, 90 + 34 * len(task_numbers)),
-        margin=dict(l=60, r=20, t=110, b=50),
+        margin=dict(l=60, r=20, t=116, b=50),
     )
     return figure
 

@@ -161,7 +161,7 @@ def explorer_figure(runs: Sequence[ExplorerRun], pairs: Sequence[str], kind: str
             aspectratio=dict(x=1, y=1.3, z=0.8),
         ),
         height=820,
-        margin=dict(l=10, r=10, t=150, b=170),
+        margin=dict(l=10, r=10, t=170, b=170),
     )
     return figure
 

@@ -152,7 +152,7 @@ def _pair_figure(traces: list, owners: list[str], pairs: Sequence[str], titles: 
         scene=_scene(sorted(first.layer.unique()), sorted(first.task.unique()), z_title),
         showlegend=False,
         height=600,
-        margin=dict(l=0, r=0, t=90, b=0),
+        margin=dict(l=0, r=0, t=96, b=0),
     )
     return figure
 
