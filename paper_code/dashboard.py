@@ -38,7 +38,7 @@ from typing import Any, Callable, Protocol
 
 import pandas as pd
 
-from paper_code.book import describe, resolve_results_dir
+from paper_code.book import REPO_ROOT, describe, resolve_results_dir
 from paper_code.catalog import Catalog, RunEntry
 from paper_code.config import METHOD_NAMES, Config
 from paper_code.errors import PaperCodeError
@@ -50,6 +50,7 @@ from paper_code.plots import (
     correlation_heatmap,
     correlation_surface,
     pair_label,
+    title_below_modebar,
 )
 from paper_code.results import Results, load_results
 from paper_code.run_gate import Load, RunLock, refusal, training_steps
@@ -131,10 +132,17 @@ def _without_menus(figure: Any) -> Any:
 def _titled(figure: Any, text: str, run: str) -> Any:
     """A view without its own menus, titled with what it shows and, in small type, which run."""
     figure = _without_menus(figure)
-    figure.layout.title.text = f"{text}<br><sup>{run}</sup>"
-    top = figure.layout.margin.t or 0
-    figure.layout.margin.t = max(top, 84)
+    figure.layout.title = title_below_modebar(f"{text}<br><sup>{run}</sup>")
+    figure.layout.margin.t = max(figure.layout.margin.t or 0, 84)
     return figure
+
+
+def _shown_path(path: Path) -> str:
+    """A run's folder as the reader should see it: relative to the repository when it lies inside."""
+    try:
+        return Path(path).resolve().relative_to(REPO_ROOT).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def _guarded(method: Callable[..., None]) -> Callable[..., None]:
@@ -293,7 +301,8 @@ class Dashboard:
         )
         children = [run_box, view_box, grid]
         if not self.live:
-            note = widgets.HTML(f'<div class="pc-static-note">{STATIC_NOTE}</div>')
+            note = widgets.HTML(f'<div class="pc-static-note" style="border-left: 4px solid #d9a400; '
+                                f'background: #fff8e1; padding: 4px 10px">{STATIC_NOTE}</div>')
             note.add_class("pc-static-note")
             children.insert(0, note)
         box = widgets.VBox(children, layout=widgets.Layout(width="100%"))
@@ -417,7 +426,7 @@ class Dashboard:
         source = "committed study" if entry.source == "study" else "local cache"
         self.provenance.value = (f'<span class="pc-provenance-text">Shown: run <code>{entry.key}</code> '
                                  f"({html.escape(describe(entry.config))}) from the {source}, "
-                                 f"<code>{html.escape(str(entry.path))}</code></span>")
+                                 f"<code>{html.escape(_shown_path(entry.path))}</code></span>")
         self._syncing = True
         try:
             pairs = [p for p in results.config.pairs if (results.correlations["pair"] == p).any()]

@@ -294,7 +294,7 @@ def test_dashboard_in_chromium(tmp_path):
             np.testing.assert_array_equal(np.array(picked["z"]), trial_grid(trial.key, "mas_sig", "pearson", (1, 9)))
             # The screenshot for the README: this trial has three seeds, so all four views are drawn.
             page.wait_for_function("() => document.querySelectorAll('.pc-dashboard .js-plotly-plot').length === 4")
-            page.set_viewport_size({"width": 1280, "height": 1900})
+            page.set_viewport_size({"width": 1280, "height": 1700})
             page.wait_for_timeout(1500)  # plotly redraws its WebGL scenes after a resize
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SCREENSHOTS / "dashboard.png"))
@@ -331,6 +331,13 @@ def test_dashboard_in_chromium(tmp_path):
             widest = page.evaluate("() => Math.max(...Array.from(document.querySelectorAll('.pc-dashboard, "
                                    ".pc-dashboard .js-plotly-plot')).map(e => e.getBoundingClientRect().right))")
             assert widest <= 1280
+            # Every view's title stays clear of plotly's modebar.
+            boxes = page.evaluate("""() => Array.from(document.querySelectorAll('.pc-dashboard .js-plotly-plot'))
+                .map(div => [div.querySelector('.gtitle'), div.querySelector('.modebar')]
+                .map(e => { const b = e.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; }))""")
+            assert len(boxes) == 3  # surface, heatmap, accuracy (one seed: the band is a sentence)
+            for (l1, t1, r1, b1), (l2, t2, r2, b2) in boxes:
+                assert r1 <= l2 or r2 <= l1 or b1 <= t2 or b2 <= t1, boxes
             assert not browser.errors, browser.errors
         finally:
             requests = browser.close()
