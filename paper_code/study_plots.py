@@ -186,7 +186,7 @@ def band_surfaces(band: pd.DataFrame, pairs: Sequence[str], kind: str = "pearson
                                    hovertemplate="layer %{x}, task %{y}: seeds disagree on the sign<extra></extra>"))
         owners += [pair] * 4
         titles.append(f"{pair_label(pair)}: mean ± std over {seeds} seeds ({KIND_LABELS[kind]})")
-    return _pair_figure(traces, owners, pairs, titles, band, z_title=f"{KIND_LABELS[kind]}, seed mean ± std")
+    return _pair_figure(traces, owners, pairs, titles, band, z_title=KIND_LABELS[kind])
 
 
 def per_task_surfaces(frame: pd.DataFrame, pairs: Sequence[str], kind: str = "pearson") -> go.Figure:

@@ -115,7 +115,7 @@ def test_progress_reports_every_training_step(tmp_path):
     from paper_code import cached_run
 
     calls: list[tuple[int, int]] = []
-    config = small_config()
+    config = small_config(methods=("fis", "mas"), pairs=("mas_fis",))  # two tasks; the cheap importances only
     cached_run(config, tmp_path, progress=lambda done, total: calls.append((done, total)))
     total = training_steps(config)
     assert calls == [(step, total) for step in range(1, total + 1)]
