@@ -38,7 +38,7 @@ from typing import Any, Callable, Protocol
 
 import pandas as pd
 
-from paper_code.book import REPO_ROOT, describe, resolve_results_dir
+from paper_code.book import describe, resolve_results_dir
 from paper_code.catalog import Catalog, RunEntry
 from paper_code.config import METHOD_NAMES, Config
 from paper_code.errors import PaperCodeError
@@ -140,7 +140,7 @@ def _titled(figure: Any, text: str, run: str) -> Any:
 def _shown_path(path: Path) -> str:
     """A run's folder as the reader should see it: relative to the repository when it lies inside."""
     try:
-        return Path(path).resolve().relative_to(REPO_ROOT).as_posix()
+        return Path(path).resolve().relative_to(resolve_results_dir(".").resolve()).as_posix()
     except ValueError:
         return str(path)
 
