@@ -13,6 +13,9 @@ from typing import Any, Callable, NoReturn, Sequence
 
 from paper_code.config import METHOD_NAMES, Config
 from paper_code.errors import PaperCodeError
+from paper_code.locations import DATA_ROOT_RULE
+
+DATA_HELP = f"MNIST folder (default: {DATA_ROOT_RULE})"
 
 EXIT_USAGE = 2
 
@@ -114,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--resume", action="store_true", help="continue an unfinished run of the same configuration")
     run.add_argument("--force", action="store_true", help="discard the results in --out and start over")
     run.add_argument("--quiet", action="store_true", help="no progress output")
-    run.add_argument("--data-root", type=Path, default=None, help="MNIST folder (default: $PAPER_CODE_DATA or ./data)")
+    run.add_argument("--data-root", type=Path, default=None, help=DATA_HELP)
 
     sweep = commands.add_parser("sweep", help="one run per combination of --reg, --lam and --seed values")
     sweep.add_argument("--out", type=Path, required=True, help="sweep folder: trials/<key>/ and sweep.csv")
@@ -125,10 +128,10 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--cpus-per-trial", type=float, default=None, help="CPUs (and torch threads) per trial")
     sweep.add_argument("--gpus-per-trial", type=float, default=0, help="GPU fraction per trial (default 0)")
     sweep.add_argument("--quiet", action="store_true", help="no progress output")
-    sweep.add_argument("--data-root", type=Path, default=None, help="MNIST folder (default: $PAPER_CODE_DATA or ./data)")
+    sweep.add_argument("--data-root", type=Path, default=None, help=DATA_HELP)
 
     data = commands.add_parser("data", help="rebuild (if missing) and verify the MNIST files")
-    data.add_argument("--data-root", type=Path, default=None, help="MNIST folder (default: $PAPER_CODE_DATA or ./data)")
+    data.add_argument("--data-root", type=Path, default=None, help=DATA_HELP)
     return parser
 
 
@@ -166,7 +169,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(table.drop(columns=["key", "trial_dir"]).to_string(index=False))
                 print(f"sweep table: {args.out / 'sweep.csv'}")
         elif args.command == "data":
-            from paper_code.data import default_data_root, ensure_mnist  # noqa: PLC0415
+            from paper_code.data import ensure_mnist  # noqa: PLC0415
+            from paper_code.locations import default_data_root  # noqa: PLC0415
 
             root = ensure_mnist(args.data_root or default_data_root())
             print(f"MNIST verified in {root}")

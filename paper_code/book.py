@@ -34,14 +34,12 @@ from paper_code.correlation import average_ranks, pearson
 from paper_code.data import MNISTArrays, load_mnist, make_tasks
 from paper_code.errors import PaperCodeError
 from paper_code.experiment import cached_run
+from paper_code.locations import project_root
 from paper_code.importance import post_training_importances
 from paper_code.model import build_model
 from paper_code.plots import CORRELATION_KINDS, KIND_LABELS, pair_label
 from paper_code.results import CHECKPOINTS_DIR, IMPORTANCES_DIR, Results, load_results, task_file
 
-#: The repository root: relative ``results_dir`` parameters are resolved against it, so a page
-#: finds the same results whether it runs under papermill, in JupyterLab (cwd ``book/``) or in a test.
-REPO_ROOT = Path(__file__).resolve().parents[1]
 
 #: Set (to anything non-empty) by ``book/build.py`` while it executes the pages for the static book.
 BOOK_ENV = "PAPER_CODE_BOOK"
@@ -97,9 +95,10 @@ def setup_plotly(book: bool | None = None) -> str:
 
 # --------------------------------------------------------------------------- parameters -> results
 def resolve_results_dir(results_dir: str | os.PathLike[str]) -> Path:
-    """An absolute results root; a relative one is taken from the repository root."""
+    """An absolute results root; a relative one is taken from the checkout the page runs in
+    (:func:`paper_code.locations.project_root`)."""
     path = Path(results_dir).expanduser()
-    return path if path.is_absolute() else REPO_ROOT / path
+    return path if path.is_absolute() else project_root() / path
 
 
 def page_config(
@@ -163,7 +162,7 @@ class Provenance:
 
     def _repr_html_(self) -> str:
         try:
-            base = Path(os.path.relpath(self.folder, REPO_ROOT / "book"))
+            base = Path(os.path.relpath(self.folder, project_root() / "book"))
         except ValueError:  # another drive on Windows
             base = self.folder
         links = ", ".join(f'<a href="{html.escape(str(base / name))}">{html.escape(name)}</a>' for name in self.files)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ import pandas as pd
 import pytest
 import torch
 
+from conftest import require_program
 from paper_code import book
 from paper_code.config import Config
 from paper_code.results import load_results
@@ -74,6 +76,8 @@ def small_parameters(results_dir: Path) -> dict:
 
 def build_small_book(tmp_path_factory: pytest.TempPathFactory) -> BuiltBook:
     """Build the whole book on a small run, once per session (later calls reuse the first build)."""
+    # The book's JavaScript assets come from npm tarballs (once, into assets/vendor/).
+    require_program("npm", (ROOT / "assets" / "vendor" / "vendor.json").is_file() or shutil.which("npm") is not None)
     base = tmp_path_factory.getbasetemp() / "small-book"
     marker = base / "build.json"
     results_dir, out = base / "results", base / "out"

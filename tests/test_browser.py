@@ -14,6 +14,7 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
+from conftest import require_program
 from test_book import FIGURES, build_small_book
 
 pytestmark = pytest.mark.browser
@@ -28,8 +29,7 @@ CDN_SCRIPT = "https://cdn.jsdelivr.net/npm/plotly.js-dist-min@2.35.2/plotly.min.
 
 @pytest.fixture(scope="module")
 def html(tmp_path_factory) -> Path:
-    if not CHROMIUM.is_file():
-        pytest.fail("Chromium is missing: run `make setup` (it installs Debian's chromium package)")
+    require_program("chromium", CHROMIUM.is_file())
     built = build_small_book(tmp_path_factory)
     assert built.returncode == 0, "book/build.py failed:\n" + built.log[-6000:]
     return built.html
