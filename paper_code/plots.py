@@ -18,7 +18,9 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
+from paper_code.extras import require
+
+go = require("plotly.graph_objects", "book")
 
 from paper_code.config import parse_pair
 

@@ -10,8 +10,10 @@ from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
+from paper_code.extras import require
+
+go = require("plotly.graph_objects", "book")
+make_subplots = require("plotly.subplots", "book").make_subplots
 
 from paper_code.plots import CORRELATION_COLORSCALE, KIND_LABELS, method_label, pair_label
 from paper_code.study import LambdaChoice

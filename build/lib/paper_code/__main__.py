@@ -1,0 +1,187 @@
+"""Command line: ``python -m paper_code run --out DIR [...]`` and ``python -m paper_code data``.
+
+Errors a user can cause are printed as one line on stderr with exit status 2,
+before any work is done and before any file is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any, Callable, NoReturn, Sequence
+
+from paper_code.config import METHOD_NAMES, Config
+from paper_code.errors import PaperCodeError
+from paper_code.locations import DATA_ROOT_RULE
+
+DATA_HELP = f"MNIST folder (default: {DATA_ROOT_RULE})"
+
+EXIT_USAGE = 2
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line naming the problem (no usage dump)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _comma_list(text: str) -> tuple[str, ...]:
+    items = tuple(item.strip() for item in text.split(",") if item.strip())
+    if not items:
+        raise argparse.ArgumentTypeError(f"expected a comma-separated list, got {text!r}")
+    return items
+
+
+def _typed_list(kind: type) -> Callable[[str], tuple[Any, ...]]:
+    def parse(text: str) -> tuple[Any, ...]:
+        items = _comma_list(text)
+        try:
+            return tuple(kind(item) for item in items)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a comma-separated list of {kind.__name__}, got {text!r}") from None
+
+    parse.__name__ = f"{kind.__name__} list"
+    return parse
+
+
+def add_run_arguments(parser: argparse.ArgumentParser, lists: bool = False) -> None:
+    """The run parameters; each maps to one :class:`Config` field of the same name.
+
+    With ``lists`` (the sweep), ``--reg``, ``--lam`` and ``--seed`` take comma-separated lists.
+    """
+    d = Config()
+    add = parser.add_argument
+    several = " (comma-separated list)" if lists else ""
+    add("--tasks", type=int, default=d.tasks, help="number of permuted-MNIST tasks (default %(default)s)")
+    add("--epochs", type=int, default=d.epochs, help="epochs per task (default %(default)s)")
+    add("--lam", type=_typed_list(float) if lists else float, default=(d.lam,) if lists else d.lam,
+        help=f"EWC strength lambda{several} (default %(default)s)")
+    add("--reg", type=_typed_list(str) if lists else str, default=(d.reg,) if lists else d.reg,
+        help=f"importance used by the EWC penalty: {', '.join(METHOD_NAMES)} or none{several}")
+    add("--seed", type=_typed_list(int) if lists else int, default=(d.seed,) if lists else d.seed,
+        help=f"seed of weights, permutations and shuffling{several} (default %(default)s)")
+    add("--methods", type=_comma_list, default=d.methods, help="importances to compute (default: all)")
+    add(
+        "--importance-samples",
+        type=int,
+        default=d.importance_samples,
+        help="last training samples of a task over which importances are averaged (default %(default)s)",
+    )
+    add("--lr", type=float, default=d.lr, help="Adam learning rate (default %(default)s)")
+    add("--batch-size", type=int, default=d.batch_size, help="mini-batch size (default %(default)s)")
+    add("--optimizer-state", choices=("kept", "reset"), default=d.optimizer_state,
+        help="Adam's moments at a task boundary: kept (one optimizer for the whole sequence, as in the paper "
+             "author's scripts) or reset (a fresh optimizer per task) (default %(default)s)")
+    add("--si-xi", type=float, default=d.si_xi, help="SI damping xi (default %(default)s)")
+    add("--si-grad", choices=("total", "task"), default=d.si_grad, help="gradient in SI's path integral")
+    add("--permute-first", action="store_true", help="permute the first task too (default: task 1 is plain MNIST)")
+    add("--pairs", type=_comma_list, default=d.pairs, help="correlation pairs, e.g. mas_fis,fis_mas2 (default: Figs. 1-7)")
+    add("--corr-biases", action="store_true", help="include biases in each layer's correlation")
+    add("--train-size", type=int, default=d.train_size, help="training rows per task (default: all 60000)")
+    add("--test-size", type=int, default=d.test_size, help="test rows per task (default: all 10000)")
+    add("--device", default=d.device, help="auto, cpu or cuda[:N] (default %(default)s)")
+
+
+def config_from_args(args: argparse.Namespace, **overrides: Any) -> Config:
+    values = dict(lam=args.lam, reg=args.reg, seed=args.seed)
+    values.update(overrides)
+    return Config(
+        tasks=args.tasks,
+        epochs=args.epochs,
+        **values,
+        methods=args.methods,
+        importance_samples=args.importance_samples,
+        lr=args.lr,
+        batch_size=args.batch_size,
+        si_xi=args.si_xi,
+        si_grad=args.si_grad,
+        optimizer_state=args.optimizer_state,
+        permute_first=args.permute_first,
+        pairs=args.pairs,
+        corr_biases=args.corr_biases,
+        train_size=args.train_size,
+        test_size=args.test_size,
+        device=args.device,
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _OneLineParser(prog="python -m paper_code", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
+
+    run = commands.add_parser("run", help="run one continual-learning experiment into a results folder")
+    run.add_argument("--out", type=Path, required=True, help="results folder")
+    add_run_arguments(run)
+    run.add_argument("--resume", action="store_true", help="continue an unfinished run of the same configuration")
+    run.add_argument("--force", action="store_true", help="discard the results in --out and start over")
+    run.add_argument("--quiet", action="store_true", help="no progress output")
+    run.add_argument("--data-root", type=Path, default=None, help=DATA_HELP)
+
+    sweep = commands.add_parser("sweep", help="one run per combination of --reg, --lam and --seed values")
+    sweep.add_argument("--out", type=Path, required=True, help="sweep folder: trials/<key>/ and sweep.csv")
+    add_run_arguments(sweep, lists=True)
+    sweep.add_argument("--engine", choices=("auto", "ray", "sequential"), default="auto",
+                       help="ray when installed (default), else one trial after another")
+    sweep.add_argument("--address", default=None, help="join a running Ray cluster (host:port) instead of a local one")
+    sweep.add_argument("--cpus-per-trial", type=float, default=None, help="CPUs (and torch threads) per trial")
+    sweep.add_argument("--gpus-per-trial", type=float, default=0, help="GPU fraction per trial (default 0)")
+    sweep.add_argument("--quiet", action="store_true", help="no progress output")
+    sweep.add_argument("--data-root", type=Path, default=None, help=DATA_HELP)
+
+    data = commands.add_parser("data", help="rebuild (if missing) and verify the MNIST files")
+    data.add_argument("--data-root", type=Path, default=None, help=DATA_HELP)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            from paper_code.experiment import run_experiment  # noqa: PLC0415  (keeps --help fast)
+
+            config = config_from_args(args)
+            results = run_experiment(
+                config, args.out, resume=args.resume, force=args.force, quiet=args.quiet, data_root=args.data_root
+            )
+            if not args.quiet:
+                print(
+                    f"results in {results.path} (key {config.key}): "
+                    f"final average accuracy {results.final_average_accuracy():.4f}"
+                )
+        elif args.command == "sweep":
+            from paper_code.sweep import expand_grid, plan_sweep, run_sweep  # noqa: PLC0415
+
+            # The grid sets reg, lam and seed of every trial (and adds each reg to --methods); the base only
+            # carries the single-valued parameters, so it is built with fine-tuning, valid for any --methods.
+            base = config_from_args(args, lam=args.lam[0], reg="none", seed=args.seed[0])
+            configs = expand_grid(base, {"reg": args.reg, "lam": args.lam, "seed": args.seed})
+            plan = plan_sweep(
+                configs,
+                engine=args.engine,
+                address=args.address,
+                cpus_per_trial=args.cpus_per_trial,
+                gpus_per_trial=args.gpus_per_trial,
+            )
+            table = run_sweep(plan, args.out, quiet=args.quiet, data_root=args.data_root)
+            if not args.quiet:
+                print(table.drop(columns=["key", "trial_dir"]).to_string(index=False))
+                print(f"sweep table: {args.out / 'sweep.csv'}")
+        elif args.command == "data":
+            from paper_code.data import ensure_mnist  # noqa: PLC0415
+            from paper_code.locations import default_data_root  # noqa: PLC0415
+
+            root = ensure_mnist(args.data_root or default_data_root())
+            print(f"MNIST verified in {root}")
+    except PaperCodeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted: rerun with --resume to continue from the last completed task", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

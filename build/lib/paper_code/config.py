@@ -1,0 +1,257 @@
+"""The one description of an experiment.
+
+Every way into the library (the CLI, papermill parameters, the Python API) ends
+in a :class:`Config`. It is validated once, here, so that a bad value is
+reported before any data is loaded or any file is written, and it is hashed
+into a cache key so a results folder can say which experiment produced it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from paper_code.errors import ConfigError
+
+#: Importance methods the library knows, in the order they are reported.
+METHOD_NAMES: tuple[str, ...] = ("fis", "fis_true", "mas", "si", "sig")
+
+#: The seven pairs of the paper's Figs. 1-7, in figure order. A trailing ``2``
+#: on a method name means the squared importance (Fig. 2 correlates FIS with MAS²).
+PAPER_PAIRS: tuple[str, ...] = ("mas_fis", "fis_mas2", "mas_si", "mas_sig", "fis_si", "fis_sig", "si_sig")
+
+#: The training set has 60,000 rows; importances are averaged over at most that many.
+MNIST_TRAIN_SIZE = 60_000
+MNIST_TEST_SIZE = 10_000
+
+#: Float parameters, normalised to ``float`` so that equal values hash to one cache key.
+FLOAT_FIELDS: tuple[str, ...] = ("lam", "si_xi", "lr", "leaky_slope")
+
+#: What happens to Adam's moments at a task boundary: ``kept`` (one optimizer for the
+#: whole sequence) or ``reset`` (a fresh optimizer per task).
+OPTIMIZER_STATES: tuple[str, ...] = ("kept", "reset")
+
+#: Fields added after results were first written, with the value every older results
+#: folder was computed with. Such a folder lacks the field in its ``config.json``.
+LEGACY_VALUES: dict[str, Any] = {"optimizer_state": "reset"}
+
+#: Best EWC-MAS strength of the paper-scale grid search (see README, "Choosing lambda").
+DEFAULT_LAMBDA = 3.0
+
+
+@dataclass(frozen=True)
+class Pair:
+    """Two importance methods whose per-layer correlation is reported.
+
+    ``left_power``/``right_power`` raise an importance elementwise before the
+    correlation; the paper uses power 2 for MAS in Fig. 2.
+    """
+
+    left: str
+    right: str
+    left_power: int = 1
+    right_power: int = 1
+
+    @property
+    def id(self) -> str:
+        def side(name: str, power: int) -> str:
+            return name if power == 1 else f"{name}{power}"
+
+        return f"{side(self.left, self.left_power)}_{side(self.right, self.right_power)}"
+
+    @property
+    def methods(self) -> tuple[str, str]:
+        return (self.left, self.right)
+
+
+def _parse_side(token: str) -> tuple[str, int] | None:
+    if token in METHOD_NAMES:
+        return token, 1
+    if token.endswith("2") and token[:-1] in METHOD_NAMES:
+        return token[:-1], 2
+    return None
+
+
+def parse_pair(pair_id: str) -> Pair:
+    """Turn an id such as ``mas_fis``, ``fis_mas2`` or ``fis_true_si`` into a :class:`Pair`.
+
+    Method names contain underscores (``fis_true``), so every split point is
+    tried and exactly one must give two known methods.
+    """
+    parts = pair_id.split("_")
+    found = []
+    for cut in range(1, len(parts)):
+        left = _parse_side("_".join(parts[:cut]))
+        right = _parse_side("_".join(parts[cut:]))
+        if left and right:
+            found.append(Pair(left[0], right[0], left[1], right[1]))
+    if len(found) != 1:
+        raise ConfigError(
+            f"unknown correlation pair {pair_id!r}: write two method names joined by '_' "
+            f"(methods: {', '.join(METHOD_NAMES)}; append 2 to square one, e.g. fis_mas2)"
+        )
+    return found[0]
+
+
+@dataclass(frozen=True)
+class Config:
+    """All parameters of one continual-learning run; defaults are the paper's setup (section 2)."""
+
+    tasks: int = 10
+    epochs: int = 6
+    lam: float = DEFAULT_LAMBDA
+    reg: str = "mas"
+    seed: int = 0
+    methods: tuple[str, ...] = METHOD_NAMES
+    importance_samples: int = 5000
+    lr: float = 1e-3
+    batch_size: int = 100
+    si_xi: float = 0.1
+    si_grad: str = "total"
+    permute_first: bool = False
+    pairs: tuple[str, ...] = PAPER_PAIRS
+    corr_biases: bool = False
+    train_size: int = MNIST_TRAIN_SIZE
+    test_size: int = MNIST_TEST_SIZE
+    leaky_slope: float = 0.01
+    optimizer_state: str = "reset"
+    device: str = field(default="auto", compare=False)
+
+    def __post_init__(self) -> None:
+        # Lists from JSON or the CLI become tuples so the dataclass stays hashable.
+        object.__setattr__(self, "methods", tuple(self.methods))
+        object.__setattr__(self, "pairs", tuple(self.pairs))
+        self.validate()
+        # Numbers become floats after validation, so that lam=3 and lam=3.0 are one configuration with one key
+        # (json.dumps writes them differently).
+        for name in FLOAT_FIELDS:
+            object.__setattr__(self, name, float(getattr(self, name)))
+
+    # ------------------------------------------------------------------ checks
+    def validate(self) -> None:
+        """Raise :class:`ConfigError` naming the first bad parameter and how to fix it."""
+        _int_at_least("tasks", self.tasks, 1)
+        _int_at_least("epochs", self.epochs, 1)
+        _int_at_least("batch_size", self.batch_size, 1)
+        _int_at_least("seed", self.seed, 0)
+        _int_at_least("train_size", self.train_size, 1)
+        _int_at_least("test_size", self.test_size, 1)
+        if self.train_size > MNIST_TRAIN_SIZE:
+            raise ConfigError(f"train_size={self.train_size} exceeds the {MNIST_TRAIN_SIZE} MNIST training images")
+        if self.test_size > MNIST_TEST_SIZE:
+            raise ConfigError(f"test_size={self.test_size} exceeds the {MNIST_TEST_SIZE} MNIST test images")
+        _int_at_least("importance_samples", self.importance_samples, 1)
+        if self.importance_samples > self.train_size:
+            raise ConfigError(
+                f"importance_samples={self.importance_samples} is out of range: it must lie in "
+                f"1..{self.train_size} (the training rows of a task)"
+            )
+        _finite_at_least("lam", self.lam, 0.0)
+        _finite_at_least("si_xi", self.si_xi, 0.0)
+        if not self.si_xi > 0:
+            raise ConfigError("si_xi must be > 0: it keeps SI's division by the squared parameter change finite")
+        _finite_at_least("lr", self.lr, 0.0)
+        if not self.lr > 0:
+            raise ConfigError("lr must be > 0")
+        _finite_at_least("leaky_slope", self.leaky_slope, 0.0)
+        if not self.methods:
+            raise ConfigError(f"methods is empty: name at least one of {', '.join(METHOD_NAMES)}")
+        for name in self.methods:
+            check_method(name)
+        if len(set(self.methods)) != len(self.methods):
+            raise ConfigError(f"methods lists a method twice: {','.join(self.methods)}")
+        if self.reg != "none":
+            check_method(self.reg, what="regularizing method (--reg)", extra="none")
+            if self.reg not in self.methods:
+                raise ConfigError(
+                    f"reg={self.reg!r} is not among methods={','.join(self.methods)}: "
+                    f"add it to --methods (EWC needs its importances)"
+                )
+        if self.optimizer_state not in OPTIMIZER_STATES:
+            raise ConfigError(
+                f"optimizer_state={self.optimizer_state!r} is unknown: use 'kept' (one Adam for the whole task "
+                "sequence) or 'reset' (a fresh Adam per task)"
+            )
+        if self.si_grad not in ("total", "task"):
+            raise ConfigError(f"si_grad={self.si_grad!r} is unknown: use 'total' (with the EWC penalty) or 'task'")
+        for pair_id in self.pairs:
+            pair = parse_pair(pair_id)
+            missing = [m for m in pair.methods if m not in self.methods]
+            if missing:
+                raise ConfigError(
+                    f"pair {pair_id!r} needs method(s) {', '.join(missing)}, which --methods does not compute"
+                )
+        if self.device not in ("auto", "cpu", "cuda") and not self.device.startswith("cuda:"):
+            raise ConfigError(f"device={self.device!r} is unknown: use auto, cpu or cuda[:N]")
+
+    # ----------------------------------------------------------- derived views
+    @property
+    def pair_objects(self) -> tuple[Pair, ...]:
+        return tuple(parse_pair(p) for p in self.pairs)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["methods"] = list(self.methods)
+        data["pairs"] = list(self.pairs)
+        return data
+
+    def identity(self) -> dict[str, Any]:
+        """Parameters that change the numbers; ``device`` is excluded on purpose.
+
+        A field added after results were first written is left out while it holds
+        the value those older results were computed with (:data:`LEGACY_VALUES`),
+        so every folder written before it existed keeps its key.
+        """
+        data = self.to_dict()
+        data.pop("device")
+        for name, legacy in LEGACY_VALUES.items():
+            if data[name] == legacy:
+                data.pop(name)
+        return data
+
+    @property
+    def key(self) -> str:
+        """A short, stable hash of :meth:`identity`: the cache key of a results folder."""
+        blob = json.dumps(self.identity(), sort_keys=True).encode()
+        return hashlib.sha256(blob).hexdigest()[:12]
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Config":
+        """Rebuild a configuration from ``to_dict()`` output, old or new.
+
+        A field missing from ``data`` is a field that did not exist when it was
+        written: it takes its :data:`LEGACY_VALUES` value, not today's default.
+        """
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ConfigError(f"unknown configuration key(s): {', '.join(unknown)}")
+        return cls(**{**LEGACY_VALUES, **data})
+
+    def replace(self, **changes: Any) -> "Config":
+        return dataclasses.replace(self, **changes)
+
+
+def check_method(name: str, what: str = "importance method", extra: str | None = None) -> None:
+    if name not in METHOD_NAMES:
+        choices = ", ".join(METHOD_NAMES + ((extra,) if extra else ()))
+        raise ConfigError(f"unknown {what} {name!r}: choose from {choices}")
+
+
+def _int_at_least(name: str, value: Any, low: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(f"{name} must be an integer, got {value!r}")
+    if value < low:
+        raise ConfigError(f"{name}={value} is out of range: it must be >= {low}")
+
+
+def _finite_at_least(name: str, value: Any, low: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(f"{name} must be a number, got {value!r}")
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ConfigError(f"{name} must be finite, got {value!r}")
+    if value < low:
+        raise ConfigError(f"{name}={value} is out of range: it must be >= {low}")

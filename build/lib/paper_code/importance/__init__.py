@@ -1,0 +1,86 @@
+"""The registry of importance methods: name → how it is computed.
+
+Four methods from the paper (FIS, MAS, SI, SIG) and the true Fisher. All but
+SI are computed after a task on a set of training samples, in one shared
+forward pass (:func:`post_training_importances`); SI is accumulated by
+:class:`SITracker` during training.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from paper_code.config import METHOD_NAMES, check_method
+from paper_code.importance.fis import FIS
+from paper_code.importance.fis_true import FIS_TRUE
+from paper_code.importance.mas import MAS
+from paper_code.importance.per_sample import GradientStatistic, ParamStats, gradient_statistics
+from paper_code.importance.si import SITracker
+from paper_code.importance.sig import signal_sums
+from paper_code.model import MLP
+
+
+@dataclass(frozen=True)
+class ImportanceMethod:
+    """What the library knows about one method."""
+
+    name: str
+    title: str
+    reference: str
+    during_training: bool
+
+
+METHODS: dict[str, ImportanceMethod] = {
+    "fis": ImportanceMethod("fis", "empirical Fisher information", "Kirkpatrick et al. 2017 (EWC)", False),
+    "fis_true": ImportanceMethod("fis_true", "true Fisher information", "Martens 2014; Kunstner et al. 2019", False),
+    "mas": ImportanceMethod("mas", "Memory Aware Synapses", "Aljundi et al. 2018", False),
+    "si": ImportanceMethod("si", "Synaptic Intelligence", "Zenke et al. 2017", True),
+    "sig": ImportanceMethod("sig", "signal importance", "Kutalev 2020", False),
+}
+assert tuple(METHODS) == METHOD_NAMES
+
+_GRADIENT_STATISTICS: dict[str, GradientStatistic] = {s.name: s for s in (FIS, FIS_TRUE, MAS)}
+
+
+@torch.no_grad()
+def post_training_importances(
+    model: MLP,
+    inputs: torch.Tensor,
+    labels: torch.Tensor,
+    methods: list[str] | tuple[str, ...],
+    chunk_size: int = 2500,
+) -> dict[str, ParamStats]:
+    """Mean over ``inputs`` of each requested post-training importance, by parameter name.
+
+    Samples are processed in chunks so memory stays bounded; every method
+    shares each chunk's forward pass.
+    """
+    for name in methods:
+        check_method(name)
+        if METHODS[name].during_training:
+            raise ValueError(f"{name!r} is accumulated during training (SITracker), not computed afterwards")
+    statistics = [_GRADIENT_STATISTICS[m] for m in methods if m in _GRADIENT_STATISTICS]
+    totals: dict[str, ParamStats] = {}
+    workspace: dict[int, torch.Tensor] = {}  # memory for the input squares, reused by every chunk
+
+    def accumulate(method: str, stats: ParamStats) -> None:
+        target = totals.setdefault(method, {k: torch.zeros_like(v) for k, v in stats.items()})
+        for key, value in stats.items():
+            target[key] += value
+
+    for start in range(0, inputs.shape[0], chunk_size):
+        trace = model.trace(inputs[start : start + chunk_size])
+        if statistics:
+            for method, stats in gradient_statistics(
+                model, trace, labels[start : start + chunk_size], statistics, workspace
+            ).items():
+                accumulate(method, stats)
+        if "sig" in methods:
+            accumulate("sig", signal_sums(model, trace))
+    count = inputs.shape[0]
+    return {m: {k: v / count for k, v in totals[m].items()} for m in methods}
+
+
+__all__ = ["METHODS", "ImportanceMethod", "SITracker", "post_training_importances"]

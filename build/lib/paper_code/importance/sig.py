@@ -1,0 +1,26 @@
+"""SIG: the signal importance of Kutalev (2020), the paper's ref. [11].
+
+A weight matters in proportion to the signal it carries: ``|w_ij|`` times the
+mean absolute activation ``|a_j|`` arriving at it. A bias matters in
+proportion to the mean absolute activated output of its unit (LeakyReLU for
+the hidden layers, softmax for the output layer). No gradient is involved.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from paper_code.importance.per_sample import ParamStats
+from paper_code.model import MLP, ForwardTrace
+
+
+def signal_sums(model: MLP, trace: ForwardTrace) -> ParamStats:
+    """Per-parameter sums over the batch; divide by the sample count for the importance."""
+    layers = model.layers
+    activated_outputs = trace.inputs[1:] + [torch.softmax(trace.logits, dim=-1)]
+    stats: ParamStats = {}
+    for name, layer, inputs, outputs in zip(model.layer_names, layers, trace.inputs, activated_outputs):
+        input_signal = inputs.abs().sum(0)  # Σ_k |a_kj|
+        stats[f"{name}.weight"] = layer.weight.detach().abs() * input_signal
+        stats[f"{name}.bias"] = outputs.abs().sum(0)
+    return stats

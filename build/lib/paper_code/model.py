@@ -1,0 +1,83 @@
+"""The paper's network: a 784-300-150-10 fully connected MLP.
+
+LeakyReLU follows the two hidden layers; the network returns logits, and the
+softmax of the paper's output layer is applied where a method needs
+probabilities (the loss, MAS, SIG). Layers are named ``fc1``-``fc3`` so that
+results can speak of layer 1, 2 and 3.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+LAYER_SIZES: tuple[int, ...] = (784, 300, 150, 10)
+
+
+@dataclass
+class ForwardTrace:
+    """What one forward pass leaves behind for exact per-sample statistics.
+
+    ``inputs[l]`` is the input of layer ``l`` (``a_{l-1}``), ``slopes[l]`` the
+    derivative of the activation after layer ``l`` (absent for the output
+    layer), and ``logits`` the network output.
+    """
+
+    inputs: list[torch.Tensor]
+    slopes: list[torch.Tensor]
+    logits: torch.Tensor
+
+
+class MLP(nn.Module):
+    """Fully connected network with LeakyReLU hidden units, returning logits."""
+
+    def __init__(self, sizes: tuple[int, ...] = LAYER_SIZES, leaky_slope: float = 0.01) -> None:
+        super().__init__()
+        self.sizes = tuple(sizes)
+        self.leaky_slope = leaky_slope
+        for index, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
+            self.add_module(f"fc{index}", nn.Linear(fan_in, fan_out))
+
+    @property
+    def layers(self) -> list[nn.Linear]:
+        return [getattr(self, f"fc{i}") for i in range(1, len(self.sizes))]
+
+    @property
+    def layer_names(self) -> list[str]:
+        return [f"fc{i}" for i in range(1, len(self.sizes))]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        layers = self.layers
+        for layer in layers[:-1]:
+            x = F.leaky_relu(layer(x), self.leaky_slope)
+        return layers[-1](x)
+
+    @torch.no_grad()
+    def trace(self, x: torch.Tensor) -> ForwardTrace:
+        """Forward pass that keeps each layer's input and activation slope (no autograd graph)."""
+        inputs, slopes = [], []
+        layers = self.layers
+        for index, layer in enumerate(layers):
+            inputs.append(x)
+            z = F.linear(x, layer.weight, layer.bias)
+            if index == len(layers) - 1:
+                return ForwardTrace(inputs, slopes, z)
+            # LeakyReLU's derivative: 1 where z > 0, the slope elsewhere (PyTorch's convention at 0).
+            # sign() -> clamp keeps the whole computation in float: a bool mask converted to float is 4x slower.
+            slopes.append(torch.sign(z).clamp_(min=0.0).mul_(1.0 - self.leaky_slope).add_(self.leaky_slope))
+            x = F.leaky_relu(z, self.leaky_slope)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def build_model(seed: int, leaky_slope: float = 0.01, dtype: torch.dtype = torch.float32) -> MLP:
+    """The paper's MLP with PyTorch's default initialisation, seeded independently of everything else."""
+    generator_state = torch.random.get_rng_state()
+    try:
+        torch.manual_seed(seed)
+        model = MLP(LAYER_SIZES, leaky_slope).to(dtype)
+    finally:
+        torch.random.set_rng_state(generator_state)
+    return model
