@@ -16,6 +16,8 @@ import torch
 from paper_code.config import Pair
 
 CORRELATION_COLUMNS: tuple[str, ...] = ("pair", "layer", "task", "pearson", "spearman")
+#: The two coefficients reported for every pair.
+CORRELATION_KINDS: tuple[str, ...] = ("pearson", "spearman")
 
 
 class ConstantInputWarning(RuntimeWarning):

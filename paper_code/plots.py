@@ -18,13 +18,13 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
+
+from paper_code.config import parse_pair
+from paper_code.correlation import CORRELATION_KINDS
 from paper_code.extras import require
 
 go = require("plotly.graph_objects", "book")
 
-from paper_code.config import parse_pair
-
-CORRELATION_KINDS: tuple[str, ...] = ("pearson", "spearman")
 KIND_LABELS = {"pearson": "Pearson r", "spearman": "Spearman ρ"}
 
 #: Diverging colour scale: negative correlations blue, zero white, positive red.

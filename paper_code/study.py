@@ -227,6 +227,24 @@ def method_comparison(study: Study) -> pd.DataFrame:
     return frame.sort_values("reg", key=lambda r: r.map(order)).reset_index(drop=True)
 
 
+def selected_accuracy(study: Study) -> pd.DataFrame:
+    """``reg, lam, seed, final_accuracy`` of every trial at its regularizer's selected λ (fine-tuning at 0)."""
+    chosen = selected_trials(study)
+    table = study.table
+    mask = pd.Series(False, index=table.index)
+    for reg, lam in chosen.items():
+        mask |= (table.reg == reg) & (table.lam == lam)
+    return table.loc[mask, ["reg", "lam", "seed", "final_accuracy"]].reset_index(drop=True)
+
+
+def base_identity(config: Config) -> dict:
+    """A configuration without the parameters a study varies (reg, λ, seed): what its trials share."""
+    identity = config.identity()
+    for name in ("reg", "lam", "seed"):
+        identity.pop(name)
+    return identity
+
+
 def mean_accuracy(study: Study, reg: str, lam: float) -> pd.DataFrame:
     """The accuracy matrix averaged over seeds, in the tidy ``after_task, eval_task, accuracy`` form."""
     frames = [r.accuracy for r in study.results(reg, lam)]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from paper_code.book import Markdown, plural
+from paper_code.render import Markdown, plural
 from paper_code.locations import project_root
 from paper_code.config import DEFAULT_LAMBDA
 from paper_code.plots import KIND_LABELS, pair_label

@@ -10,13 +10,13 @@ from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+
 from paper_code.extras import require
+from paper_code.plots import CORRELATION_COLORSCALE, KIND_LABELS, method_label, pair_label
+from paper_code.study import LambdaChoice
 
 go = require("plotly.graph_objects", "book")
 make_subplots = require("plotly.subplots", "book").make_subplots
-
-from paper_code.plots import CORRELATION_COLORSCALE, KIND_LABELS, method_label, pair_label
-from paper_code.study import LambdaChoice
 
 #: One colour per regularizer, the same on every study page.
 REG_COLORS = {

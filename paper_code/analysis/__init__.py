@@ -1,0 +1,1 @@
+"""Computations on trained networks and stored importances, below the pages that show them."""
