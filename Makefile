@@ -2,14 +2,16 @@
 #   make test    set up from nothing, then run the test suite
 #   make book    set up, run the paper-scale experiment once (cached), build the HTML book
 #   make bench   speed of the exact per-sample importances against plain backprop and peers
-#   make sweep-full  recompute the committed study in study/ (2 h 20 min on 2 cores)
+#   make sweep-full  recompute the committed study in study/ (hours on 2 cores)
+#   make sensitivity  the sensitivity study from the study's runs (needs their checkpoints: after sweep-full)
+#   make gpu-check   the CUDA tests and a timed paper-scale run, on a machine with an NVIDIA GPU
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup data test test-fast bench clean book lab sweep-full
+.PHONY: setup data test test-fast bench clean book lab sweep-full sensitivity gpu-check
 
 setup: $(STAMP)
 
@@ -50,6 +52,14 @@ book: $(STAMP)
 # Finished trials are skipped, so an interrupted run continues where it stopped.
 sweep-full: $(STAMP)
 	$(BIN)/python scripts/sweep_full.py
+
+# Which open choice moves which claim's numbers: variants that need training, then the ones measured on the
+# saved networks of the study's default trials, then study/sensitivity/key_numbers.csv.
+sensitivity: $(STAMP)
+	$(BIN)/python scripts/sensitivity.py
+
+gpu-check: $(STAMP)
+	bash scripts/gpu_check.sh
 
 # The notebooks in JupyterLab, from the project's environment (ipywidgets and plotly's renderer included).
 # Jupyter refuses to start as root unless told to: machines where the user is root (containers, CI) need the flag.

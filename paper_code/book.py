@@ -24,6 +24,7 @@ from paper_code.claims import grade as grade_claim  # noqa: F401
 from paper_code.claim_pages import (  # noqa: F401
     claims_markdown,
     claims_summary,
+    conclusions_markdown,
     explanation_consistency,
     grade_counts,
     grading_rules,

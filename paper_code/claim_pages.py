@@ -116,3 +116,26 @@ def literal_forms_findings(check: ExplanationCheck, kind: str = "pearson") -> Ma
         f"above the {observed:.2f} of the per-sample forms the library computes: the correlations follow "
         f"**{follows}** here."
     )
+
+
+#: The sensitivity study's sections (key numbers) that bear on each claim.
+SENSITIVITY_SECTIONS: dict[str, tuple[str, ...]] = {
+    "3.1-mas-fis": ("3.1",), "3.1-fis-mas2": ("3.1",), "3.2-mas-si": ("3.2",), "3.3-mas-sig": ("3.3",),
+    "3.4-fis-si": ("3.4",), "3.5-fis-sig": ("3.5",), "3.6-si-sig": ("3.6",),
+    "4-agree": ("3.1", "3.2", "3.4"), "4-sig": ("3.3", "3.5", "3.6"),
+}
+
+
+def conclusions_markdown(table: pd.DataFrame, sensitivity: pd.DataFrame | None) -> Markdown:
+    """Each claim: what the data supports (its grades) beside what the sensitivity study found for its numbers."""
+    from paper_code.claims import CLAIMS  # noqa: PLC0415
+    from paper_code.sensitivity_pages import claim_sensitivity  # noqa: PLC0415
+
+    lines = []
+    for claim, row in zip(CLAIMS, table.itertuples(index=False)):
+        sections = SENSITIVITY_SECTIONS.get(claim.id, ())
+        found = "; ".join(filter(None, (claim_sensitivity(sensitivity, s) for s in sections))) if (
+            sensitivity is not None and sections) else ""
+        lines.append(f"- **{row.section}: {row.claim}** The data: {row.Pearson} (Pearson), {row.Spearman} (Spearman)."
+                     + (f" Its numbers by default, and the choices that would meet the paper: {found}." if found else ""))
+    return Markdown("\n".join(lines))

@@ -67,7 +67,11 @@ REFERENCE_CONFIG = Config(
 )
 
 #: Files of a trial that travel with the repository (checkpoints and importance tensors do not).
-COMMITTED_FILES = ("config.json", "accuracy.csv", "correlations.csv", "correlations_per_task.csv", "training.csv")
+COMMITTED_FILES = (
+    "config.json", "accuracy.csv", "correlations.csv", "correlations_per_task.csv", "training.csv",
+    # computed afterwards from the trial's saved networks (scripts/sensitivity.py)
+    "correlations_variants.csv", "explanation_p.csv", "explanation_agreement.csv",
+)
 
 
 def grid_configs(base: Config | None = None) -> list[Config]:
