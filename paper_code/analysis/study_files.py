@@ -8,6 +8,7 @@ files, through :func:`load_analysis`.
 
 Files (every table has a ``seed`` column; tasks count from 1; layers 1-3):
 
+- ``config.json``: the configuration the runs share, with seed 0 (``{"config": ..., "key": ...}``);
 - ``runs.csv``: one row per run analysed (seed, key, scale, final accuracy, versions);
 - ``correlations.csv``: ``seed, pair, layer, task, pearson, spearman`` on accumulated importances, for the
   paper's pairs and every other pair of the methods and baselines (:func:`~paper_code.analysis.pairs.analysis_pairs`);
@@ -19,6 +20,7 @@ Files (every table has a ``seed`` column; tasks count from 1; layers 1-3):
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +36,7 @@ from paper_code.analysis.trained import load_trained, open_results
 from paper_code.config import Config, parse_pair
 from paper_code.correlation import CORRELATION_COLUMNS, correlate
 from paper_code.errors import ConfigError, ResultsError
-from paper_code.results import Results, write_csv
+from paper_code.results import CONFIG_FILE, Results, write_csv, write_json
 
 #: Where the committed analyses live, one folder per configuration.
 ANALYSIS_DIR = Path("study") / "analysis"
@@ -68,8 +70,8 @@ RUNS_FILE = "runs.csv"
 DECIMALS = 6
 
 
-def analysis_key(configs: Sequence[Config]) -> str:
-    """The key of the configuration the runs share, with seed 0; runs of different configurations are refused."""
+def shared_config(configs: Sequence[Config]) -> Config:
+    """The configuration the runs share, with seed 0; runs of different configurations are refused."""
     if not configs:
         raise ConfigError("no results folder given: name the runs to analyse (one configuration, several seeds)")
     base = configs[0].replace(seed=0)
@@ -82,7 +84,12 @@ def analysis_key(configs: Sequence[Config]) -> str:
     seeds = [c.seed for c in configs]
     if len(set(seeds)) != len(seeds):
         raise ConfigError(f"two runs share a seed ({sorted(seeds)}): give each seed once")
-    return base.key
+    return base
+
+
+def analysis_key(configs: Sequence[Config]) -> str:
+    """The folder name of an analysis: the key of the shared configuration with seed 0."""
+    return shared_config(configs).key
 
 
 def structure_pairs(methods: Sequence[str]) -> tuple[str, ...]:
@@ -165,7 +172,7 @@ def write_analysis(
     for results in opened:
         if not results.complete:
             raise ResultsError(f"{results.path} holds an unfinished run: finish it with --resume before analysing it")
-    key = analysis_key([r.config for r in opened])
+    shared = shared_config([r.config for r in opened])
     for results in opened:
         load_trained(results)  # every folder has its checkpoints and importances, or a one-line error now
     runs, tables = [], {name: [] for name in TABLES}
@@ -174,12 +181,13 @@ def write_analysis(
         runs.append(run)
         for name, frame in frames.items():
             tables[name].append(frame)
-    out = Path(root) / key
+    out = Path(root) / shared.key
     for name, frames in tables.items():
         # Six decimals are far below any difference the pages discuss and halve the committed size.
         frame = pd.concat(frames, ignore_index=True).round(DECIMALS)
         write_csv(out / name, frame.columns, frame.to_dict("records"))
     write_csv(out / RUNS_FILE, RUN_COLUMNS, runs)
+    write_json(out / CONFIG_FILE, {"config": shared.to_dict(), "key": shared.key})
     return out
 
 
@@ -189,6 +197,7 @@ class Analysis:
     """One configuration's committed analysis: ``runs`` and every table of :data:`TABLES`, by file stem."""
 
     folder: Path
+    config: Config
     runs: pd.DataFrame
     tables: dict[str, pd.DataFrame]
 
@@ -248,10 +257,9 @@ def load_analysis(root: str | os.PathLike[str] = ANALYSIS_DIR, key: str | None =
     if key not in folders:
         raise ResultsError(f"{root} has no analysis {key!r} (found: {', '.join(folders)})")
     folder = folders[key]
-    tables = {}
-    for name in TABLES:
-        path = folder / name
-        if not path.is_file():
-            raise ResultsError(f"{path} is missing: rerun `make analysis` for this configuration")
-        tables[Path(name).stem] = pd.read_csv(path)
-    return Analysis(folder, pd.read_csv(folder / RUNS_FILE), tables)
+    missing = [name for name in (CONFIG_FILE, *TABLES) if not (folder / name).is_file()]
+    if missing:
+        raise ResultsError(f"{folder / missing[0]} is missing: rerun `make analysis` for this configuration")
+    tables = {Path(name).stem: pd.read_csv(folder / name) for name in TABLES}
+    meta = json.loads((folder / CONFIG_FILE).read_text())
+    return Analysis(folder, Config.from_dict(meta["config"]), pd.read_csv(folder / RUNS_FILE), tables)
