@@ -3,13 +3,14 @@
 #   make book    set up, run the paper-scale experiment once (cached), build the HTML book
 #   make bench   speed of the exact per-sample importances against plain backprop and peers
 #   make sweep-full  recompute the committed study in study/ (2 h 20 min on 2 cores)
+#   make analysis RUNS="DIR ..."  pruning, top-k overlap and unit structure of runs kept with their checkpoints
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup data test test-fast bench clean book lab sweep-full
+.PHONY: setup data test test-fast bench clean book lab sweep-full analysis
 
 setup: $(STAMP)
 
@@ -41,6 +42,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_importance.py
 	$(BIN)/python benchmarks/bench_full_run.py
 	$(BIN)/python benchmarks/bench_sweep.py
+	$(BIN)/python benchmarks/bench_pruning.py
 
 # The paper's experiment runs once (about 4 minutes on 2 cores) and is cached in results/<key>; every page reuses it.
 book: $(STAMP)
@@ -50,6 +52,12 @@ book: $(STAMP)
 # Finished trials are skipped, so an interrupted run continues where it stopped.
 sweep-full: $(STAMP)
 	$(BIN)/python scripts/sweep_full.py
+
+# The tables of the pages "Do they prune alike?" and "Why they agree" (study/analysis/<key>/), from results
+# folders of one configuration with several seeds that kept their checkpoints and importances.
+analysis: $(STAMP)
+	@test -n "$(RUNS)" || { echo 'name the results folders: make analysis RUNS="DIR1 DIR2 DIR3"'; exit 2; }
+	$(BIN)/python scripts/analyze_study.py $(RUNS)
 
 # The notebooks in JupyterLab, from the project's environment (ipywidgets and plotly's renderer included).
 # Jupyter refuses to start as root unless told to: machines where the user is root (containers, CI) need the flag.
