@@ -59,18 +59,18 @@ class RemovalOrder:
     def __init__(self, importance: dict[str, torch.Tensor], scope: str) -> None:
         self.scope = check_scope(scope)
         self.names = [weight_name(layer) for layer in LAYERS]
-        self.shapes = [importance[name] for name in self.names]
+        self.tensors = [importance[name] for name in self.names]
         if self.scope == "layer":
             self.orders = [ascending_order(importance[name]) for name in self.names]
         else:
-            self.orders = [pooled_order(self.shapes)]
+            self.orders = [pooled_order(self.tensors)]
 
     def masks(self, fraction: float) -> Masks:
         """True where a weight is removed at ``fraction``, by weight name (biases are never removed)."""
         if self.scope == "layer":
-            parts = [prefix_mask(order, fraction).reshape(like.shape) for order, like in zip(self.orders, self.shapes)]
+            parts = [prefix_mask(order, fraction).reshape(like.shape) for order, like in zip(self.orders, self.tensors)]
         else:
-            parts = split_mask(prefix_mask(self.orders[0], fraction), self.shapes)
+            parts = split_mask(prefix_mask(self.orders[0], fraction), self.tensors)
         return dict(zip(self.names, parts))
 
 
