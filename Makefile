@@ -5,13 +5,14 @@
 #   make sweep-full  recompute the committed study in study/ (hours on 2 cores)
 #   make sensitivity  the sensitivity study from the study's runs (needs their checkpoints: after sweep-full)
 #   make gpu-check   the CUDA tests and a timed paper-scale run, on a machine with an NVIDIA GPU
+#   make analysis RUNS="DIR ..."  pruning, top-k overlap and unit structure of runs kept with their checkpoints
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup data test test-fast bench clean book lab sweep-full sensitivity gpu-check
+.PHONY: setup data test test-fast bench clean book lab sweep-full sensitivity gpu-check analysis
 
 setup: $(STAMP)
 
@@ -43,6 +44,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_importance.py
 	$(BIN)/python benchmarks/bench_full_run.py
 	$(BIN)/python benchmarks/bench_sweep.py
+	$(BIN)/python benchmarks/bench_pruning.py
 
 # The paper's experiment runs once (about 4 minutes on 2 cores) and is cached in results/<key>; every page reuses it.
 book: $(STAMP)
@@ -60,6 +62,12 @@ sensitivity: $(STAMP)
 
 gpu-check: $(STAMP)
 	bash scripts/gpu_check.sh
+
+# The tables of the pages "Do they prune alike?" and "Why they agree" (study/analysis/<key>/), from results
+# folders of one configuration with several seeds that kept their checkpoints and importances.
+analysis: $(STAMP)
+	@test -n "$(RUNS)" || { echo 'name the results folders: make analysis RUNS="DIR1 DIR2 DIR3"'; exit 2; }
+	$(BIN)/python scripts/analyze_study.py $(RUNS)
 
 # The notebooks in JupyterLab, from the project's environment (ipywidgets and plotly's renderer included).
 # Jupyter refuses to start as root unless told to: machines where the user is root (containers, CI) need the flag.

@@ -35,7 +35,7 @@ from paper_code.correlation import CORRELATION_COLUMNS, correlate
 from paper_code.data import RAW_MD5, Task, load_mnist, make_permutations, make_tasks
 from paper_code.errors import ConfigError, ResultsError
 from paper_code.folder_lock import locked
-from paper_code.importance import SITracker, post_training_importances
+from paper_code.importance import METHODS, SITracker, post_training_importances
 from paper_code.importance.per_sample import ParamStats
 from paper_code.model import MLP, build_model
 from paper_code.results import (
@@ -200,7 +200,11 @@ def _now() -> str:
 
 
 def _add(total: Importances, extra: Importances) -> Importances:
-    return {m: {k: total[m][k] + v for k, v in stats.items()} if m in total else dict(stats) for m, stats in extra.items()}
+    """Running sums over tasks; a method that is not summed (the baselines) keeps its latest value."""
+    return {
+        m: {k: total[m][k] + v for k, v in stats.items()} if m in total and METHODS[m].summed else dict(stats)
+        for m, stats in extra.items()
+    }
 
 
 def _to_cpu(importances: Importances) -> Importances:
@@ -344,7 +348,10 @@ def _importances(config: Config, state: RunState, task: Task, si_importance: Par
     with state.clock.phase("importance"):
         samples = slice(task.train_x.shape[0] - config.importance_samples, None)
         post_training = [m for m in config.methods if m != "si"]
-        per_task = post_training_importances(state.model, task.train_x[samples], task.train_y[samples], post_training)
+        per_task = post_training_importances(
+            state.model, task.train_x[samples], task.train_y[samples], post_training,
+            seed=config.seed, task=task.index + 1,
+        )
         if si_importance is not None:
             per_task["si"] = si_importance
         per_task = {m: per_task[m] for m in config.methods}

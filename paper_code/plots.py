@@ -30,7 +30,8 @@ KIND_LABELS = {"pearson": "Pearson r", "spearman": "Spearman ρ"}
 #: Diverging colour scale: negative correlations blue, zero white, positive red.
 CORRELATION_COLORSCALE = "RdBu_r"
 
-METHOD_LABELS = {"fis": "FIS", "fis_true": "true Fisher", "mas": "MAS", "si": "SI", "sig": "SIG"}
+METHOD_LABELS = {"fis": "FIS", "fis_true": "true Fisher", "mas": "MAS", "si": "SI", "sig": "SIG",
+                 "magnitude": "|w|", "random": "random"}
 
 
 def method_label(name: str, power: int = 1) -> str:
