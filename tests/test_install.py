@@ -12,6 +12,7 @@ import ast
 import importlib.metadata
 import os
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -139,6 +140,19 @@ def _share_installed(distributions: set[str], shim: Path) -> None:
                 os.symlink(source, shim / top)
 
 
+def _tracked_copy(target: Path) -> Path:
+    """The checkout's tracked files (all of the tree where git is not available), copied to ``target``."""
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True)
+    if listed.returncode == 0 and listed.stdout:
+        for name in filter(None, listed.stdout.split("\0")):
+            if (ROOT / name).is_file():
+                (target / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(ROOT / name, target / name)
+    else:
+        shutil.copytree(ROOT, target, ignore=shutil.ignore_patterns(".venv", "_build", "results", ".git", "build"))
+    return target
+
+
 @pytest.mark.slow
 def test_plain_pip_install_runs_and_keeps_mnist_in_the_user_cache(tmp_path):
     env_dir, home, work = tmp_path / "venv", tmp_path / "home", tmp_path / "work"
@@ -153,7 +167,9 @@ def test_plain_pip_install_runs_and_keeps_mnist_in_the_user_cache(tmp_path):
 
     environment = {k: v for k, v in os.environ.items() if k not in ("PAPER_CODE_DATA", "XDG_CACHE_HOME", "PYTHONPATH")}
     environment["HOME"] = str(home)
-    install = subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(ROOT)],
+    # Install from a copy of the tracked files: what a clone holds, and setuptools' build/ stays out of the checkout.
+    source = _tracked_copy(tmp_path / "source")
+    install = subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(source)],
                              capture_output=True, text=True, env=environment, timeout=900)
     assert install.returncode == 0, install.stdout[-3000:] + install.stderr[-3000:]
     frozen = subprocess.run([python, "-m", "pip", "list", "--format=freeze"], capture_output=True, text=True,
