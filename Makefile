@@ -2,7 +2,10 @@
 #   make test    set up from nothing, then run the test suite
 #   make book    set up, run the paper-scale experiment once (cached), build the HTML book
 #   make bench   speed of the exact per-sample importances against plain backprop and peers
-#   make sweep-full  recompute the committed study in study/ (2 h 20 min on 2 cores)
+#   make sweep-full  recompute the committed study in study/ (hours on 2 cores)
+#   make sensitivity  the sensitivity study from the study's runs (needs their checkpoints: after sweep-full)
+#   make gpu-check   the CUDA tests and a timed paper-scale run, on a machine with an NVIDIA GPU
+#   make analysis RUNS="DIR ..."  pruning, top-k overlap and unit structure of runs kept with their checkpoints
 #   make dashboard   serve the live explorer on http://127.0.0.1:8866/ (PORT=8900 make dashboard for another port)
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -10,7 +13,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup data test test-fast bench clean book lab sweep-full dashboard
+.PHONY: setup data test test-fast bench clean book lab sweep-full sensitivity gpu-check analysis dashboard
 
 setup: $(STAMP)
 
@@ -42,6 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_importance.py
 	$(BIN)/python benchmarks/bench_full_run.py
 	$(BIN)/python benchmarks/bench_sweep.py
+	$(BIN)/python benchmarks/bench_pruning.py
 
 # The paper's experiment runs once (about 4 minutes on 2 cores) and is cached in results/<key>; every page reuses it.
 book: $(STAMP)
@@ -51,6 +55,20 @@ book: $(STAMP)
 # Finished trials are skipped, so an interrupted run continues where it stopped.
 sweep-full: $(STAMP)
 	$(BIN)/python scripts/sweep_full.py
+
+# Which open choice moves which claim's numbers: variants that need training, then the ones measured on the
+# saved networks of the study's default trials, then study/sensitivity/key_numbers.csv.
+sensitivity: $(STAMP)
+	$(BIN)/python scripts/sensitivity.py
+
+gpu-check: $(STAMP)
+	bash scripts/gpu_check.sh
+
+# The tables of the pages "Do they prune alike?" and "Why they agree" (study/analysis/<key>/), from results
+# folders of one configuration with several seeds that kept their checkpoints and importances.
+analysis: $(STAMP)
+	@test -n "$(RUNS)" || { echo 'name the results folders: make analysis RUNS="DIR1 DIR2 DIR3"'; exit 2; }
+	$(BIN)/python scripts/analyze_study.py $(RUNS)
 
 # The notebooks in JupyterLab, from the project's environment (ipywidgets and plotly's renderer included).
 # Jupyter refuses to start as root unless told to: machines where the user is root (containers, CI) need the flag.

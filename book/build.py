@@ -58,6 +58,7 @@ VENDOR_STAMP = VENDOR / "vendor.json"
 PARAMETER_TYPES = {
     "results_dir": str, "n_tasks": int, "epochs": int, "lam": float, "reg": str, "seed": int,
     "correlation": str, "train_size": int, "test_size": int, "importance_samples": int, "study_dir": str,
+    "analysis_dir": str, "analysis_key": str,
 }
 
 

@@ -1,4 +1,4 @@
-"""Command line: ``python -m paper_code run --out DIR [...]`` and ``python -m paper_code data``.
+"""Command line: ``python -m paper_code run --out DIR [...]``, ``sweep``, ``prune --results DIR`` and ``data``.
 
 Errors a user can cause are printed as one line on stderr with exit status 2,
 before any work is done and before any file is written.
@@ -13,6 +13,9 @@ from typing import Any, Callable, NoReturn, Sequence
 
 from paper_code.config import METHOD_NAMES, Config
 from paper_code.errors import PaperCodeError
+from paper_code.locations import DATA_ROOT_RULE
+
+DATA_HELP = f"MNIST folder (default: {DATA_ROOT_RULE})"
 
 EXIT_USAGE = 2
 
@@ -59,7 +62,8 @@ def add_run_arguments(parser: argparse.ArgumentParser, lists: bool = False) -> N
         help=f"importance used by the EWC penalty: {', '.join(METHOD_NAMES)} or none{several}")
     add("--seed", type=_typed_list(int) if lists else int, default=(d.seed,) if lists else d.seed,
         help=f"seed of weights, permutations and shuffling{several} (default %(default)s)")
-    add("--methods", type=_comma_list, default=d.methods, help="importances to compute (default: all)")
+    add("--methods", type=_comma_list, default=d.methods,
+        help=f"importances to compute, of {', '.join(METHOD_NAMES)} (default: {','.join(d.methods)})")
     add(
         "--importance-samples",
         type=int,
@@ -114,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--resume", action="store_true", help="continue an unfinished run of the same configuration")
     run.add_argument("--force", action="store_true", help="discard the results in --out and start over")
     run.add_argument("--quiet", action="store_true", help="no progress output")
-    run.add_argument("--data-root", type=Path, default=None, help="MNIST folder (default: $PAPER_CODE_DATA or ./data)")
+    run.add_argument("--data-root", type=Path, default=None, help=DATA_HELP)
 
     sweep = commands.add_parser("sweep", help="one run per combination of --reg, --lam and --seed values")
     sweep.add_argument("--out", type=Path, required=True, help="sweep folder: trials/<key>/ and sweep.csv")
@@ -125,10 +129,24 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--cpus-per-trial", type=float, default=None, help="CPUs (and torch threads) per trial")
     sweep.add_argument("--gpus-per-trial", type=float, default=0, help="GPU fraction per trial (default 0)")
     sweep.add_argument("--quiet", action="store_true", help="no progress output")
-    sweep.add_argument("--data-root", type=Path, default=None, help="MNIST folder (default: $PAPER_CODE_DATA or ./data)")
+    sweep.add_argument("--data-root", type=Path, default=None, help=DATA_HELP)
+
+    prune = commands.add_parser("prune", help="prune a run's network by each importance; top-k overlap of the importances")
+    prune.add_argument("--results", type=Path, required=True, help="results folder with checkpoints and importances")
+    prune.add_argument("--fractions", type=_typed_list(float), default=None,
+                       help="fractions of weights removed, each in [0, 1) (default 0,0.25,0.5,0.7,0.8,0.9,0.95,0.98,0.99)")
+    prune.add_argument("--scope", type=_comma_list, default=("layer", "global"),
+                       help="layer (each layer pruned by the fraction), global (all weights ranked together) "
+                            "or layer,global (default)")
+    prune.add_argument("--after-task", type=int, default=None, help="the network after this task (default: the last)")
+    prune.add_argument("--methods", type=_comma_list, default=None,
+                       help="importances to prune by (default: every one the run computed, magnitude and random)")
+    prune.add_argument("--top", type=_typed_list(float), default=None, help="top-k percentages (default 1,10,50)")
+    prune.add_argument("--out", type=Path, default=None, help="folder for the two CSV files (default: --results)")
+    prune.add_argument("--data-root", type=Path, default=None, help="MNIST folder (default: $PAPER_CODE_DATA or ./data)")
 
     data = commands.add_parser("data", help="rebuild (if missing) and verify the MNIST files")
-    data.add_argument("--data-root", type=Path, default=None, help="MNIST folder (default: $PAPER_CODE_DATA or ./data)")
+    data.add_argument("--data-root", type=Path, default=None, help=DATA_HELP)
     return parser
 
 
@@ -165,8 +183,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             if not args.quiet:
                 print(table.drop(columns=["key", "trial_dir"]).to_string(index=False))
                 print(f"sweep table: {args.out / 'sweep.csv'}")
+        elif args.command == "prune":
+            from paper_code.analysis.command import prune_results  # noqa: PLC0415
+            from paper_code.analysis.overlap import DEFAULT_TOP_PERCENTS  # noqa: PLC0415
+            from paper_code.analysis.pruning import DEFAULT_FRACTIONS  # noqa: PLC0415
+
+            written = prune_results(
+                args.results, fractions=args.fractions or DEFAULT_FRACTIONS, scopes=args.scope,
+                after_task=args.after_task, methods=args.methods, percents=args.top or DEFAULT_TOP_PERCENTS,
+                out=args.out, data_root=args.data_root,
+            )
+            print(f"{len(written.pruning)} pruned networks: {written.pruning_path}; "
+                  f"{len(written.overlap)} top-k overlaps: {written.overlap_path}")
         elif args.command == "data":
-            from paper_code.data import default_data_root, ensure_mnist  # noqa: PLC0415
+            from paper_code.data import ensure_mnist  # noqa: PLC0415
+            from paper_code.locations import default_data_root  # noqa: PLC0415
 
             root = ensure_mnist(args.data_root or default_data_root())
             print(f"MNIST verified in {root}")

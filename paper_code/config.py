@@ -16,8 +16,15 @@ from typing import Any
 
 from paper_code.errors import ConfigError
 
+#: Importances a run computes unless told otherwise: the paper's four and the true Fisher.
+#: ``Config().methods`` is this tuple, so the cache key of every existing run is unchanged.
+DEFAULT_METHODS: tuple[str, ...] = ("fis", "fis_true", "mas", "si", "sig")
+
+#: Controls that no paper method is: the weight magnitude |w| and a seeded random importance.
+BASELINE_METHODS: tuple[str, ...] = ("magnitude", "random")
+
 #: Importance methods the library knows, in the order they are reported.
-METHOD_NAMES: tuple[str, ...] = ("fis", "fis_true", "mas", "si", "sig")
+METHOD_NAMES: tuple[str, ...] = DEFAULT_METHODS + BASELINE_METHODS
 
 #: The seven pairs of the paper's Figs. 1-7, in figure order. A trailing ``2``
 #: on a method name means the squared importance (Fig. 2 correlates FIS with MAS²).
@@ -105,7 +112,7 @@ class Config:
     lam: float = DEFAULT_LAMBDA
     reg: str = "mas"
     seed: int = 0
-    methods: tuple[str, ...] = METHOD_NAMES
+    methods: tuple[str, ...] = DEFAULT_METHODS
     importance_samples: int = 5000
     lr: float = 1e-3
     batch_size: int = 100

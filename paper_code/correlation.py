@@ -16,6 +16,8 @@ import torch
 from paper_code.config import Pair
 
 CORRELATION_COLUMNS: tuple[str, ...] = ("pair", "layer", "task", "pearson", "spearman")
+#: The two coefficients reported for every pair.
+CORRELATION_KINDS: tuple[str, ...] = ("pearson", "spearman")
 
 
 class ConstantInputWarning(RuntimeWarning):
@@ -47,12 +49,21 @@ def average_ranks(values: torch.Tensor) -> torch.Tensor:
     return ranks
 
 
+def _is_constant(x: torch.Tensor) -> bool:
+    # All values equal, decided on the values themselves as scipy does: x - mean(x) need not be exactly 0
+    # for a constant vector (the mean of 1000 copies of 0.1 is not 0.1 in float64).
+    return bool((x == x[0]).all())
+
+
 def pearson(x: torch.Tensor, y: torch.Tensor) -> float:
     """Pearson's r in float64; NaN (with a :class:`ConstantInputWarning`) when either input is constant."""
     x = x.reshape(-1).to(torch.float64)
     y = y.reshape(-1).to(torch.float64)
     if x.numel() != y.numel():
         raise ValueError(f"cannot correlate vectors of {x.numel()} and {y.numel()} elements")
+    if x.numel() < 2 or _is_constant(x) or _is_constant(y):
+        warnings.warn("correlation of a constant vector is undefined; reporting NaN", ConstantInputWarning, stacklevel=2)
+        return float("nan")
     xc, yc = x - x.mean(), y - y.mean()
     denominator = torch.sqrt(xc.square().sum() * yc.square().sum())
     if denominator == 0 or not torch.isfinite(denominator):

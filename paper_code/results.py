@@ -11,6 +11,8 @@ Layout of a results folder::
     importances/task_XX.pt {"per_task": {method: {param: tensor}}, "accumulated": {...}}
     checkpoints/task_XX.pt model state after task XX
     optimizer/task_XX.pt   Adam's state after task XX (only when it is kept across tasks)
+    pruning.csv            method, scope, fraction, after_task, removed, accuracy  (python -m paper_code prune)
+    topk_overlap.csv       method_a, method_b, layer, k, after_task, size, intersection, jaccard  (idem)
 
 Tasks are numbered from 1 (the number of tasks learned so far). Every file is
 written to a temporary name and renamed, and ``config.json``'s
@@ -46,6 +48,9 @@ IMPORTANCES_DIR = "importances"
 CHECKPOINTS_DIR = "checkpoints"
 #: Adam's state after each task, written only when it is kept across tasks (needed to resume exactly).
 OPTIMIZER_DIR = "optimizer"
+#: Written by ``python -m paper_code prune`` (paper_code.analysis): pruned accuracy and top-k overlap.
+PRUNING_FILE = "pruning.csv"
+TOPK_OVERLAP_FILE = "topk_overlap.csv"
 
 ACCURACY_COLUMNS = ("after_task", "eval_task", "accuracy")
 TRAINING_COLUMNS = ("task", "epoch", "task_loss", "penalty", "train_accuracy")
@@ -60,6 +65,8 @@ RESULT_ENTRIES = (
     IMPORTANCES_DIR,
     CHECKPOINTS_DIR,
     OPTIMIZER_DIR,
+    PRUNING_FILE,
+    TOPK_OVERLAP_FILE,
 )
 
 

@@ -22,9 +22,8 @@ from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 
-from paper_code.book import describe, in_book_build
+from paper_code.extras import require
 from paper_code.plots import (
     CAMERA_EYE,
     CORRELATION_COLORSCALE,
@@ -34,9 +33,13 @@ from paper_code.plots import (
     pair_label,
     title_below_modebar,
 )
+from paper_code.provenance import describe
+from paper_code.render import in_book_build
 from paper_code.results import Results
 from paper_code.study import Study
 from paper_code.study_plots import reg_label
+
+go = require("plotly.graph_objects", "book")
 
 #: Decimals kept in the embedded tables (the figures print two).
 DECIMALS = 4
@@ -216,7 +219,7 @@ class StaticExplorer:
 
     def to_html(self, include_plotlyjs: bool | str = False) -> str:
         script = SCRIPT.replace("__PAYLOAD__", json.dumps(self.data, separators=(",", ":"), allow_nan=False))
-        import plotly.io as pio
+        pio = require("plotly.io", "book")
 
         return pio.to_html(self.figure, full_html=False, include_plotlyjs=include_plotlyjs, include_mathjax=False,
                            post_script=script, config={"displaylogo": False, "responsive": True})

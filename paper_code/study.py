@@ -67,7 +67,11 @@ REFERENCE_CONFIG = Config(
 )
 
 #: Files of a trial that travel with the repository (checkpoints and importance tensors do not).
-COMMITTED_FILES = ("config.json", "accuracy.csv", "correlations.csv", "correlations_per_task.csv", "training.csv")
+COMMITTED_FILES = (
+    "config.json", "accuracy.csv", "correlations.csv", "correlations_per_task.csv", "training.csv",
+    # computed afterwards from the trial's saved networks (scripts/sensitivity.py)
+    "correlations_variants.csv", "explanation_p.csv", "explanation_agreement.csv",
+)
 
 
 def grid_configs(base: Config | None = None) -> list[Config]:
@@ -225,6 +229,24 @@ def method_comparison(study: Study) -> pd.DataFrame:
     order = {m: i for i, m in enumerate(methods_compared())}
     frame = pd.DataFrame(rows).reset_index(drop=True)
     return frame.sort_values("reg", key=lambda r: r.map(order)).reset_index(drop=True)
+
+
+def selected_accuracy(study: Study) -> pd.DataFrame:
+    """``reg, lam, seed, final_accuracy`` of every trial at its regularizer's selected λ (fine-tuning at 0)."""
+    chosen = selected_trials(study)
+    table = study.table
+    mask = pd.Series(False, index=table.index)
+    for reg, lam in chosen.items():
+        mask |= (table.reg == reg) & (table.lam == lam)
+    return table.loc[mask, ["reg", "lam", "seed", "final_accuracy"]].reset_index(drop=True)
+
+
+def base_identity(config: Config) -> dict:
+    """A configuration without the parameters a study varies (reg, λ, seed): what its trials share."""
+    identity = config.identity()
+    for name in ("reg", "lam", "seed"):
+        identity.pop(name)
+    return identity
 
 
 def mean_accuracy(study: Study, reg: str, lam: float) -> pd.DataFrame:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from paper_code.book import REPO_ROOT, Markdown, plural
+from paper_code.render import Markdown, plural
+from paper_code.locations import project_root
 from paper_code.config import DEFAULT_LAMBDA
 from paper_code.plots import KIND_LABELS, pair_label
 from paper_code.study import DEFAULT_REG, LambdaChoice, Study
@@ -35,7 +36,7 @@ def study_provenance(study: Study) -> Markdown:
     scales = ", ".join(f"{plural(t, 'task')} × {plural(e, 'epoch')}" for t, e in scale)
     hours = table.wall_seconds.sum() / 3600
     try:
-        shown = study.folder.resolve().relative_to(REPO_ROOT).as_posix()
+        shown = study.folder.resolve().relative_to(project_root()).as_posix()
     except ValueError:  # a sweep outside the repository
         shown = study.folder.as_posix()
     return Markdown(

@@ -10,9 +10,8 @@ from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
+from paper_code.extras import require
 from paper_code.plots import (
     CAMERA_EYE,
     CORRELATION_COLORSCALE,
@@ -23,6 +22,9 @@ from paper_code.plots import (
     title_below_modebar,
 )
 from paper_code.study import LambdaChoice
+
+go = require("plotly.graph_objects", "book")
+make_subplots = require("plotly.subplots", "book").make_subplots
 
 #: One colour per regularizer, the same on every study page.
 REG_COLORS = {

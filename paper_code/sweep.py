@@ -33,6 +33,7 @@ import torch
 from paper_code.config import METHOD_NAMES, Config
 from paper_code.errors import ConfigError, PaperCodeError
 from paper_code.experiment import run_experiment
+from paper_code.folder_lock import locked
 from paper_code.results import load_results, read_meta, write_csv
 
 SWEEP_FILE = "sweep.csv"
@@ -86,7 +87,10 @@ def run_trial(config_dict: dict[str, Any], folder: str, threads: int, data_root:
     previous = torch.get_num_threads()
     torch.set_num_threads(max(1, threads))
     try:
-        results = run_experiment(Config.from_dict(config_dict), folder, resume=True, quiet=True, data_root=data_root)
+        # wait=True: a trial that another sweep sharing this folder is computing is waited for, then reused.
+        results = run_experiment(
+            Config.from_dict(config_dict), folder, resume=True, quiet=True, data_root=data_root, wait=True
+        )
     finally:
         torch.set_num_threads(previous)
     return {"final_accuracy": results.final_average_accuracy(), "average_forgetting": results.average_forgetting()}
@@ -218,7 +222,15 @@ def _run_on_ray(plan: SweepPlan, pending: list[Config], out: Path, root: str | N
 
 
 def write_sweep_table(out: Path) -> pd.DataFrame:
-    """``sweep.csv``: one row per complete trial under ``out``, parameters first, then metrics and its folder."""
+    """``sweep.csv``: one row per complete trial under ``out``, parameters first, then metrics and its folder.
+
+    Sweeps sharing ``out`` take the folder's lock in turn to rewrite the table, so each sees the others' trials.
+    """
+    with locked(out, wait=True):
+        return _write_sweep_table(Path(out))
+
+
+def _write_sweep_table(out: Path) -> pd.DataFrame:
     rows = []
     trials = Path(out) / TRIALS_DIR
     for folder in sorted(trials.iterdir()) if trials.is_dir() else []:

@@ -10,7 +10,9 @@
 # Where a program cannot be installed (not root, or no apt-get), this prints one line naming what to install
 # and records it in the file given as $1 (default .venv/system-deps-missing); the tests that need the program
 # read that file and skip with its reason. Everything else still sets up and runs. The file is removed when
-# nothing is missing, so a later successful install brings the skipped tests back.
+# nothing is missing, so a later successful install brings the skipped tests back. Where apt-get could have
+# installed a program and failed, the script fails: a machine that should run the browser tests must not
+# skip them quietly.
 set -u
 
 missing_file="${1:-.venv/system-deps-missing}"
@@ -35,18 +37,18 @@ for program in chromium npm; do
     have "$program" && continue
     if [ "$can_install" = yes ]; then
         if [ "$updated" = no ]; then
-            apt-get update -qq || status=1
+            apt-get update -qq || echo "system-deps: apt-get update failed; trying the install anyway" >&2
             updated=yes
         fi
         if DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$program" && have "$program"; then
             echo "system-deps: installed $program"
-            continue
+        else
+            echo "system-deps: apt-get could not install $program: see apt's message above" >&2
+            status=1
         fi
-        reason="apt-get could not install $program"
-    else
-        reason="$why_not"
+        continue
     fi
-    line="$program is missing and was not installed ($reason): install Debian's $program package (apt-get install $program) and rerun make setup; until then the tests that need it are skipped"
+    line="$program is missing and was not installed ($why_not): install Debian's $program package (apt-get install $program) and rerun make setup; until then the tests that need it are skipped"
     echo "system-deps: $line" >&2
     echo "$program: $line" >>"$missing_file"
 done

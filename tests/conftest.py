@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -36,3 +39,24 @@ def small_config(**changes) -> Config:
     base = dict(tasks=2, epochs=1, train_size=2000, test_size=500, importance_samples=500, device="cpu")
     base.update(changes)
     return Config(**base)
+
+
+#: Written by ``make setup`` (scripts/system_deps.sh): the system programs it could not install here, one line each.
+SYSTEM_DEPS_MISSING = Path(__file__).resolve().parents[1] / ".venv" / "system-deps-missing"
+
+
+def require_program(program: str, found: bool | None = None) -> None:
+    """Skip when ``make setup`` recorded that ``program`` cannot be installed on this machine, with its reason.
+
+    A program that is simply missing, with no such record, fails the test instead: on a machine where setup
+    could install it (CI runs as root), the tests that need it must run, not vanish.
+    """
+    if found is None:
+        found = shutil.which(program) is not None
+    if found:
+        return
+    recorded = SYSTEM_DEPS_MISSING.read_text().splitlines() if SYSTEM_DEPS_MISSING.is_file() else []
+    for line in recorded:
+        if line.startswith(f"{program}:"):
+            pytest.skip(line.split(":", 1)[1].strip())
+    pytest.fail(f"{program} is missing: run `make setup` (it installs {program} with apt-get, or says why it cannot)")

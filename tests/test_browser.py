@@ -14,6 +14,7 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
+from conftest import require_program
 from test_book import FIGURES, build_small_book
 
 pytestmark = pytest.mark.browser
@@ -31,8 +32,7 @@ EXPLORE_PANEL_FIGURES = 3
 
 @pytest.fixture(scope="module")
 def html(tmp_path_factory) -> Path:
-    if not CHROMIUM.is_file():
-        pytest.fail("Chromium is missing: run `make setup` (it installs Debian's chromium package)")
+    require_program("chromium", CHROMIUM.is_file())
     built = build_small_book(tmp_path_factory)
     assert built.returncode == 0, "book/build.py failed:\n" + built.log[-6000:]
     return built.html

@@ -69,3 +69,29 @@ def test_key_is_stable_and_ignores_device():
 def test_from_dict_rejects_unknown_keys():
     with pytest.raises(ConfigError, match="unknown configuration key"):
         Config.from_dict({"tasks": 2, "learning_rate": 1})
+
+
+@pytest.mark.parametrize("field, whole, fractional", [
+    ("lam", 3, 3.0), ("si_xi", 1, 1.0), ("lr", 1, 1.0), ("leaky_slope", 0, 0.0),
+])
+def test_equal_numbers_share_one_key(field, whole, fractional):
+    a, b = Config(**{field: whole}), Config(**{field: fractional})
+    assert a == b and a.key == b.key
+    assert isinstance(getattr(a, field), float)
+
+
+def test_a_field_added_later_keeps_the_keys_of_folders_written_before_it():
+    """A config.json without optimizer_state was written when every run reset Adam per task: it loads as
+    "reset", and its key is the sha256 of its stored parameters, as it was when it was written."""
+    import hashlib
+    import json
+
+    old = Config().to_dict()
+    old.pop("optimizer_state")
+    old.pop("device")
+    loaded = Config.from_dict(old)
+    assert loaded.optimizer_state == "reset"
+    assert loaded.key == hashlib.sha256(json.dumps(old, sort_keys=True).encode()).hexdigest()[:12]
+    assert Config(optimizer_state="kept").key != loaded.key
+    with pytest.raises(ConfigError, match="optimizer_state='sometimes' is unknown"):
+        Config(optimizer_state="sometimes")

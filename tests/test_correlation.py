@@ -40,6 +40,20 @@ def test_constant_vector_gives_nan_and_warning():
         assert math.isnan(pearson(torch.ones(10), torch.arange(10.0)))
 
 
+@pytest.mark.parametrize("value", [0.1, 1 / 3, 7.3e-5, 0.0])
+def test_constant_vector_is_undefined_as_scipy_decides(value):
+    # A constant whose mean is not exact in float64 (0.1 * 1000 / 1000 != 0.1) must not slip through as r = 0.
+    constant = np.full(1000, value)
+    other = np.random.default_rng(0).random(1000)
+    with pytest.warns(stats.ConstantInputWarning):
+        expected = stats.pearsonr(constant, other)[0]
+    assert math.isnan(expected)
+    with pytest.warns(ConstantInputWarning):
+        assert math.isnan(pearson(torch.from_numpy(constant), torch.from_numpy(other)))
+    with pytest.warns(ConstantInputWarning):
+        assert math.isnan(spearman(torch.from_numpy(other), torch.from_numpy(constant)))
+
+
 def _importances(generator):
     def layer_stats():
         return {

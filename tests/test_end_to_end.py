@@ -15,7 +15,9 @@ import pytest
 import torch
 
 from conftest import small_config
-from paper_code import experiment, load_results, run_experiment
+from scipy import stats
+
+from paper_code import experiment, load_results, parse_pair, run_experiment
 from paper_code.errors import ResultsError
 
 pytestmark = pytest.mark.slow
@@ -80,7 +82,15 @@ def test_results_folder_schema(reference_run):
     assert list(corr.columns) == ["pair", "layer", "task", "pearson", "spearman"]
     assert len(corr) == 7 * 3 * 3
     assert set(corr.pair) == {"mas_fis", "fis_mas2", "mas_si", "mas_sig", "fis_si", "fis_sig", "si_sig"}
-    assert corr[["pearson", "spearman"]].abs().le(1).all().all()
+    # Every stored coefficient against scipy on the stored importances (the importance files are checked below).
+    imp3 = torch.load(reference_run / "importances" / "task_03.pt", weights_only=True)["accumulated"]
+    for row in corr[corr.task == 3].itertuples():
+        pair = parse_pair(row.pair)
+        name = f"fc{row.layer}.weight"
+        x = imp3[pair.left][name].double().flatten().numpy() ** pair.left_power
+        y = imp3[pair.right][name].double().flatten().numpy() ** pair.right_power
+        assert row.pearson == pytest.approx(stats.pearsonr(x, y)[0], abs=1e-9), row
+        assert row.spearman == pytest.approx(stats.spearmanr(x, y)[0], abs=1e-9), row
 
     training = pd.read_csv(reference_run / "training.csv")
     assert list(training.columns) == ["task", "epoch", "task_loss", "penalty", "train_accuracy"]

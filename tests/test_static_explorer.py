@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import require_program
 from paper_code.results import load_results
 from paper_code.static_explorer import DECIMALS, static_explorer
 from paper_code.study import load_study
@@ -71,8 +72,7 @@ def test_controls_redraw_the_figure_without_a_kernel(explorer, tmp_path):
     import plotly
     from test_browser import CHROMIUM, Browser
 
-    if not CHROMIUM.is_file():
-        pytest.fail("Chromium is missing: run `make setup` (it installs Debian's chromium package)")
+    require_program("chromium", CHROMIUM.is_file())
     plotly_js = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
     page_file = tmp_path / "explorer.html"
     page_file.write_text(f'<html><head><meta charset="utf-8"><script src="{plotly_js.as_uri()}"></script></head>'

@@ -84,19 +84,39 @@ def test_the_grid_is_complete_and_the_default_lambda_is_its_choice():
     assert not [c for c in best_lambdas(table).values() if c.at_edge]
 
 
+#: How far a rerun on another CPU may drift from the committed reference trial. Measured on two machines and
+#: three instruction sets (ATEN_CPU_CAPABILITY=default, avx2, avx512), 1 and 2 threads: accuracy identical,
+#: |Δ pearson| ≤ 6e-8, |Δ spearman| ≤ 2.5e-6 (float32 importances that nearly tie swap ranks), relative
+#: |Δ| of losses and penalties ≤ 1e-7. The tolerances leave a margin of 100x or more above that; the accuracy
+#: one allows two of the 1,000 test predictions to flip where two logits nearly tie.
+CROSS_MACHINE = {"accuracy": 2e-3, "pearson": 1e-5, "spearman": 1e-4, "relative": 1e-5}
+
+
 @pytest.mark.slow
 def test_reference_trial_reruns_to_the_committed_numbers(tmp_path):
     committed = load_results(ROOT / REFERENCE_DIR / "trials" / REFERENCE_CONFIG.key)
-    # The committed trial ran on one torch thread (matmul rounding depends on the thread count).
+    # The committed trial ran on one torch thread; one thread here too, so only the CPU differs.
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
         rerun = run_experiment(REFERENCE_CONFIG, tmp_path / "rerun", quiet=True)
     finally:
         torch.set_num_threads(threads)
-    pd.testing.assert_frame_equal(rerun.accuracy, committed.accuracy, check_exact=True)
-    for name in ("correlations", "per_task_correlations", "training"):
-        pd.testing.assert_frame_equal(getattr(rerun, name), getattr(committed, name), rtol=1e-6, atol=1e-9)
+    keys = ["after_task", "eval_task"]
+    pd.testing.assert_frame_equal(rerun.accuracy[keys], committed.accuracy[keys])
+    assert (rerun.accuracy.accuracy - committed.accuracy.accuracy).abs().max() <= CROSS_MACHINE["accuracy"]
+    for name in ("correlations", "per_task_correlations"):
+        ours, theirs = getattr(rerun, name), getattr(committed, name)
+        pd.testing.assert_frame_equal(ours[["pair", "layer", "task"]], theirs[["pair", "layer", "task"]])
+        for kind in ("pearson", "spearman"):
+            drift = (ours[kind] - theirs[kind]).abs().max()
+            assert drift <= CROSS_MACHINE[kind], f"{name}.{kind} drifted by {drift:.2e}"
+    for column in ("task_loss", "penalty"):
+        ours, theirs = rerun.training[column], committed.training[column]
+        drift = ((ours - theirs).abs() / theirs.abs().clip(lower=1e-12)).max()
+        assert drift <= CROSS_MACHINE["relative"], f"training.{column} drifted by {drift:.2e} (relative)"
+    drift = (rerun.training.train_accuracy - committed.training.train_accuracy).abs().max()
+    assert drift <= CROSS_MACHINE["accuracy"], f"training accuracy drifted by {drift:.2e}"
 
 
 # --------------------------------------------------------------------------- rules, on hand-made tables
@@ -137,14 +157,36 @@ def test_seed_band_flags_cells_whose_sign_depends_on_the_seed():
     assert list(unstable_signs(band.reset_index()).layer) == [3]
 
 
-def test_per_task_versus_accumulated_pairs_the_same_cells(tmp_path):
-    study = load_study(ROOT / REFERENCE_DIR)
-    frame = per_task_versus_accumulated(study, REFERENCE_CONFIG.reg, REFERENCE_CONFIG.lam)
-    first = frame[frame.task == 1]
-    assert (first.difference.abs() < 1e-12).all()  # after one task the sum is that task's importance
-    results = load_results(ROOT / REFERENCE_DIR / "trials" / REFERENCE_CONFIG.key)
-    last = results.per_task_correlations.query("task == 2 and pair == 'mas_sig' and layer == 3").pearson.item()
-    assert frame.query("task == 2 and pair == 'mas_sig' and layer == 3").per_task.item() == last
+class _TablesOnly:
+    """A stand-in study holding two hand-written correlation tables of one (reg, λ)."""
+
+    def __init__(self, accumulated: pd.DataFrame, per_task: pd.DataFrame) -> None:
+        self.tables = {False: accumulated, True: per_task}
+
+    def correlations(self, reg, lam, per_task=False):
+        return self.tables[per_task]
+
+
+def test_per_task_versus_accumulated_by_hand():
+    def rows(values):  # (seed, layer, task) -> pearson
+        return pd.DataFrame([dict(pair="mas_sig", layer=l, task=t, pearson=v, spearman=0.0, seed=s)
+                             for (s, l, t), v in values.items()])
+
+    accumulated = rows({(0, 1, 1): 0.5, (1, 1, 1): 0.7, (0, 1, 2): 0.2, (1, 1, 2): 0.4})
+    per_task = rows({(0, 1, 1): 0.5, (1, 1, 1): 0.7, (0, 1, 2): 0.9, (1, 1, 2): 0.5})
+    frame = per_task_versus_accumulated(_TablesOnly(accumulated, per_task), "mas", 3.0).set_index("task")
+    # task 2: per-task mean (0.9 + 0.5) / 2 = 0.7, accumulated mean (0.2 + 0.4) / 2 = 0.3, difference 0.4
+    assert frame.loc[2, ["per_task", "accumulated", "difference"]].tolist() == pytest.approx([0.7, 0.3, 0.4])
+    assert frame.loc[1, "difference"] == pytest.approx(0.0)
+
+
+def test_per_task_equals_accumulated_after_the_first_task_in_the_committed_runs():
+    """After one task the sum of importances is that task's importance: the two files must agree there."""
+    for folder in trial_folders(ROOT / GRID_DIR)[:5]:
+        results = load_results(folder)
+        first = results.correlations[results.correlations.task == 1].reset_index(drop=True)
+        own = results.per_task_correlations[results.per_task_correlations.task == 1].reset_index(drop=True)
+        pd.testing.assert_frame_equal(first, own)
 
 
 def test_study_figures_and_sentences_follow_the_tables():

@@ -92,19 +92,71 @@ def test_train_task_matches_autograd_reference(small_model, si_grad):
         torch.testing.assert_close(got_si[name], value, rtol=1e-7, atol=1e-12)
 
 
-def test_si_gradient_choice_matters_only_with_penalty(small_model):
+@pytest.mark.parametrize("lam", [0.0, 50.0])
+def test_si_gradient_choice_matters_only_with_penalty(small_model, lam):
     task = _task()
     results = {}
     for si_grad in ("total", "task"):
         model = copy.deepcopy(small_model)
-        penalty = EWCPenalty(small_model, _importance(small_model), lam=50.0)
+        penalty = EWCPenalty(small_model, _importance(small_model), lam=lam) if lam else None
         with torch.no_grad():
             for p in model.parameters():
                 p.add_(0.05)
         tracker = SITracker(model)
         train_task(model, task, epochs=1, batch_size=8, lr=0.01, seed=0, penalty=penalty, si=tracker, si_grad=si_grad)
         results[si_grad] = tracker.end_task()["fc1.weight"]
-    assert not torch.allclose(results["total"], results["task"])
+    if lam:
+        assert not torch.allclose(results["total"], results["task"])
+    else:  # without a penalty the total loss is the task loss: the two paths must agree exactly
+        assert torch.equal(results["total"], results["task"])
+
+
+def test_a_negative_importance_pushes_its_weight_away_from_the_anchor():
+    """SI's path integral can be negative (a step that went uphill); the penalty applies it as it is, the way
+    the paper author's scripts do (no clamp): λ Ω (θ − θ*)² is then negative and its gradient grows |θ − θ*|."""
+    model = MLP((2, 2, 2)).double()
+    importance = {n: torch.zeros_like(p) for n, p in model.named_parameters()}
+    importance["fc1.weight"][0, 0] = -0.5
+    importance["fc1.weight"][0, 1] = 0.5
+    penalty = EWCPenalty(model, importance, lam=2.0)
+    with torch.no_grad():
+        model.fc1.weight[0, 0] += 0.1
+        model.fc1.weight[0, 1] += 0.1
+    for p in model.parameters():
+        p.grad = torch.zeros_like(p)
+    penalty.add_gradient_(model)
+    # By hand: gradient 2 λ Ω (θ − θ*) = 2 * 2 * (∓0.5) * 0.1; value λ Σ Ω (θ − θ*)² = 2 * (−0.5 + 0.5) * 0.01.
+    assert model.fc1.weight.grad[0, 0].item() == pytest.approx(-0.2)  # descent moves θ further from θ*
+    assert model.fc1.weight.grad[0, 1].item() == pytest.approx(0.2)  # descent moves θ back towards θ*
+    assert penalty.value(model) == pytest.approx(0.0, abs=1e-15)
+
+
+@pytest.mark.slow
+def test_penalty_of_task_three_uses_all_earlier_importances_and_the_weights_after_task_two(tmp_path):
+    """Against the stored files, summed by hand: Ω = Ω_1 + Ω_2 (per-task importances) and θ* = θ after task 2."""
+    from conftest import small_config
+    from paper_code import run_experiment
+
+    lam = 40.0
+    results = run_experiment(small_config(tasks=3, lam=lam, reg="mas"), tmp_path / "run", quiet=True)
+
+    def load(sub, task):
+        return torch.load(tmp_path / "run" / sub / f"task_{task:02d}.pt", weights_only=True)
+
+    omega = {n: (load("importances", 1)["per_task"]["mas"][n].double() + load("importances", 2)["per_task"]["mas"][n].double())
+             for n in load("checkpoints", 2)}
+    anchor, after = load("checkpoints", 2), load("checkpoints", 3)
+
+    def penalty(importance, theta_star):
+        return lam * sum(float((importance[n] * (after[n].double() - theta_star[n].double()).square()).sum())
+                         for n in importance)
+
+    logged = results.training.query("task == 3").penalty.iloc[-1]  # at the end of task 3's last epoch
+    assert logged == pytest.approx(penalty(omega, anchor), rel=1e-4)
+    # The alternatives the test must tell apart: only the last task's importance, or the anchor of task 1.
+    last_only = {n: load("importances", 2)["per_task"]["mas"][n].double() for n in omega}
+    assert abs(penalty(last_only, anchor) - logged) > 1e-3 * logged
+    assert abs(penalty(omega, load("checkpoints", 1)) - logged) > 1e-3 * logged
 
 
 def test_accuracy_counts_correct_predictions():

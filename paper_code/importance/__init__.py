@@ -1,8 +1,9 @@
 """The registry of importance methods: name → how it is computed.
 
-Four methods from the paper (FIS, MAS, SI, SIG) and the true Fisher. All but
-SI are computed after a task on a set of training samples, in one shared
-forward pass (:func:`post_training_importances`); SI is accumulated by
+Four methods from the paper (FIS, MAS, SI, SIG), the true Fisher, and two
+baselines (the weight magnitude and a seeded random control). All but SI are
+computed after a task, the data-based ones on a set of training samples in one
+shared forward pass (:func:`post_training_importances`); SI is accumulated by
 :class:`SITracker` during training.
 """
 
@@ -15,8 +16,10 @@ import torch
 from paper_code.config import METHOD_NAMES, check_method
 from paper_code.importance.fis import FIS
 from paper_code.importance.fis_true import FIS_TRUE
+from paper_code.importance.magnitude import magnitude_importance
 from paper_code.importance.mas import MAS
 from paper_code.importance.per_sample import GradientStatistic, ParamStats, gradient_statistics
+from paper_code.importance.random_control import random_importance
 from paper_code.importance.si import SITracker
 from paper_code.importance.sig import signal_sums
 from paper_code.model import MLP
@@ -24,12 +27,18 @@ from paper_code.model import MLP
 
 @dataclass(frozen=True)
 class ImportanceMethod:
-    """What the library knows about one method."""
+    """What the library knows about one method.
+
+    ``summed``: whether a run adds the method's importances over tasks (the paper's
+    accumulated importances). The baselines describe the network as it is, not what a
+    task taught it, so their "accumulated" importance is the current one.
+    """
 
     name: str
     title: str
     reference: str
     during_training: bool
+    summed: bool = True
 
 
 METHODS: dict[str, ImportanceMethod] = {
@@ -38,6 +47,8 @@ METHODS: dict[str, ImportanceMethod] = {
     "mas": ImportanceMethod("mas", "Memory Aware Synapses", "Aljundi et al. 2018", False),
     "si": ImportanceMethod("si", "Synaptic Intelligence", "Zenke et al. 2017", True),
     "sig": ImportanceMethod("sig", "signal importance", "Kutalev 2020", False),
+    "magnitude": ImportanceMethod("magnitude", "weight magnitude |w|", "baseline (magnitude pruning)", False, summed=False),
+    "random": ImportanceMethod("random", "random control", "baseline (seeded by run seed and task)", False, summed=False),
 }
 assert tuple(METHODS) == METHOD_NAMES
 
@@ -51,11 +62,15 @@ def post_training_importances(
     labels: torch.Tensor,
     methods: list[str] | tuple[str, ...],
     chunk_size: int = 2500,
+    *,
+    seed: int = 0,
+    task: int = 1,
 ) -> dict[str, ParamStats]:
     """Mean over ``inputs`` of each requested post-training importance, by parameter name.
 
     Samples are processed in chunks so memory stays bounded; every method
-    shares each chunk's forward pass.
+    shares each chunk's forward pass. The baselines need no samples: ``magnitude``
+    reads the weights, ``random`` is drawn from (``seed``, ``task``) alone.
     """
     for name in methods:
         check_method(name)
@@ -80,7 +95,14 @@ def post_training_importances(
         if "sig" in methods:
             accumulate("sig", signal_sums(model, trace))
     count = inputs.shape[0]
-    return {m: {k: v / count for k, v in totals[m].items()} for m in methods}
+    means = {m: {k: v / count for k, v in totals[m].items()} for m in totals}
+    parameters = dict(model.named_parameters())
+    if "magnitude" in methods:
+        means["magnitude"] = magnitude_importance(parameters)
+    if "random" in methods:
+        shapes = {name: p.shape for name, p in parameters.items()}
+        means["random"] = {k: v.to(parameters[k].device) for k, v in random_importance(shapes, seed, task).items()}
+    return {m: means[m] for m in methods}
 
 
 __all__ = ["METHODS", "ImportanceMethod", "SITracker", "post_training_importances"]

@@ -44,6 +44,9 @@ class GradientStatistic:
     name: str
     reduction: Reduction
     cotangents: CotangentFn
+    #: What ``cotangents`` receives as its first argument: the softmax output (every paper method) or the
+    #: logits (MAS on the raw network output, as Aljundi et al. define it).
+    differentiates: Literal["probs", "logits"] = "probs"
 
 
 def backpropagate(model: MLP, trace: ForwardTrace, output_cotangents: torch.Tensor) -> list[torch.Tensor]:
@@ -133,7 +136,7 @@ def gradient_statistics(
     probs = torch.softmax(trace.logits, dim=-1)
     blocks, weights, spans, start = [], [], [], 0
     for statistic in statistics:
-        cot, w = statistic.cotangents(probs, labels)
+        cot, w = statistic.cotangents(trace.logits if statistic.differentiates == "logits" else probs, labels)
         blocks.append(cot)
         weights.append(w)
         spans.append(slice(start, start + cot.shape[0]))

@@ -1,0 +1,56 @@
+"""Where the library keeps files it was not told where to put: one rule, stated once.
+
+Kept free of torch and numpy so that ``python -m paper_code --help`` can quote it
+without paying for those imports.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+#: Environment variable that overrides where MNIST lives.
+DATA_ENV = "PAPER_CODE_DATA"
+
+#: The one rule for where MNIST lives, in the words README and ``--help`` use too.
+DATA_ROOT_RULE = (
+    "MNIST lives in $PAPER_CODE_DATA when it is set, else in the user cache folder "
+    "(~/.cache/paper_code on Linux, ~/Library/Caches/paper_code on macOS), shared by every checkout "
+    "and installed copy"
+)
+
+
+def default_data_root() -> Path:
+    """Where MNIST lives: ``$PAPER_CODE_DATA`` when it is set, else the user cache folder.
+
+    The user cache folder (``~/.cache/paper_code`` on Linux, ``~/Library/Caches/paper_code``
+    on macOS, from :mod:`platformdirs`) is the same for a checkout, an editable install and a
+    plain ``pip install``, whatever the working directory: one 55 MB copy per user, never
+    inside ``site-packages`` and never one per folder a notebook happens to run in.
+    """
+    env = os.environ.get(DATA_ENV)
+    if env:
+        return Path(env).expanduser()
+    import platformdirs  # noqa: PLC0415
+
+    return platformdirs.user_cache_path("paper_code", appauthor=False)
+
+
+def project_root(start: str | os.PathLike[str] | None = None) -> Path:
+    """The checkout the working directory lies in, else the working directory itself.
+
+    Relative paths a page is given (``results_dir="results"``, ``study_dir="study/grid"``) mean the
+    same folder whether the page runs under papermill from the checkout's root or in JupyterLab
+    from ``book/``; for an installed package outside any checkout they are plain relative paths.
+    The checkout is recognised by its ``pyproject.toml`` naming this package, never by where the
+    package's own files are installed.
+    """
+    here = Path(start if start is not None else Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        manifest = folder / "pyproject.toml"
+        try:
+            if manifest.is_file() and 'name = "paper_code"' in manifest.read_text():
+                return folder
+        except OSError:
+            continue
+    return here

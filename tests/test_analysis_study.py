@@ -1,0 +1,142 @@
+"""The committed analysis: written from several seeds' folders, read back by the pages, its rules on
+hand-made tables, and the committed provisional files consistent with their runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from paper_code import run_experiment
+from paper_code.analysis.study_files import (
+    ANALYSIS_DIR,
+    RUNS_FILE,
+    TABLES,
+    analysis_folders,
+    analysis_key,
+    load_analysis,
+    write_analysis,
+)
+from paper_code.analysis_pages import (
+    agreement_findings,
+    pair_agreement,
+    pruning_gaps,
+    unit_share_findings,
+)
+from paper_code.config import Config
+from paper_code.errors import ConfigError, ResultsError
+
+from conftest import small_config
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def two_seeds(tmp_path_factory):
+    base = tmp_path_factory.mktemp("seeds")
+    folders = []
+    for seed in (0, 1):
+        folder = base / f"seed{seed}"
+        run_experiment(small_config(seed=seed, train_size=1000, importance_samples=300, test_size=300), folder,
+                       quiet=True)
+        folders.append(folder)
+    return folders
+
+
+def test_write_and_load_an_analysis(two_seeds, tmp_path):
+    out = write_analysis(two_seeds, tmp_path / "analysis", fractions=(0.0, 0.5), percents=(10.0,))
+    config = small_config(seed=0, train_size=1000, importance_samples=300, test_size=300)
+    assert out.name == config.key
+    analysis = load_analysis(tmp_path / "analysis")
+    assert analysis.seeds == [0, 1] and set(analysis.tables) == {Path(n).stem for n in TABLES}
+    for name, table in analysis.tables.items():
+        assert list(table.columns)[0] == "seed" and set(table.seed) == {0, 1}, name
+    # The paper's pairs, recomputed from the stored importances, are the runs' own correlations (to 6 decimals).
+    for seed, folder in zip((0, 1), two_seeds):
+        own = pd.read_csv(folder / "correlations.csv")
+        mine = analysis.correlations[analysis.correlations.seed == seed]
+        merged = own.merge(mine, on=["pair", "layer", "task"], suffixes=("_run", ""))
+        assert len(merged) == len(own)
+        assert (merged.pearson - merged.pearson_run).abs().max() <= 5e-7
+    pruning = analysis.pruning
+    assert set(pruning.fraction) == {0.0, 0.5} and set(pruning.scope) == {"layer", "global"}
+    unpruned = pruning[pruning.fraction == 0.0].groupby("seed").accuracy.unique()
+    assert all(len(values) == 1 for values in unpruned)  # every method's unpruned network is the same one
+    assert set(analysis.eq23.comparison) == {"eq2", "eq2_per_sample", "eq3", "eq3_per_sample", "drop_inverse_p"}
+
+
+def test_runs_of_different_configurations_are_refused(two_seeds, tmp_path):
+    with pytest.raises(ConfigError, match="differ in more than their seed"):
+        analysis_key([Config(seed=0), Config(seed=1, lam=10.0)])
+    with pytest.raises(ConfigError, match="share a seed"):
+        analysis_key([Config(seed=1), Config(seed=1)])
+    with pytest.raises(ResultsError, match="holds no analysis"):
+        load_analysis(tmp_path / "empty")
+
+
+# --------------------------------------------------------------------------- rules on hand-made tables
+def _pruning(curves: dict[str, list[list[float]]]) -> pd.DataFrame:
+    """curves[method][seed] = accuracies at fractions 0.5 and 0.9 (layer scope)."""
+    rows = []
+    for method, seeds in curves.items():
+        for seed, values in enumerate(seeds):
+            for fraction, accuracy in zip((0.5, 0.9), values):
+                rows.append(dict(seed=seed, method=method, scope="layer", fraction=fraction, after_task=3,
+                                 removed=0, accuracy=accuracy))
+    return pd.DataFrame(rows)
+
+
+def test_two_methods_prune_alike_only_within_the_seed_spread():
+    pruning = _pruning({"fis": [[0.80, 0.50], [0.70, 0.40]], "mas": [[0.78, 0.47], [0.70, 0.41]],
+                        "magnitude": [[0.90, 0.80], [0.91, 0.79]]})
+    gaps = pruning_gaps(pruning).set_index(["method_a", "method_b"])
+    # fis and mas: seed-mean gaps 0.01 and 0.01; std per fraction 0.0707/0.0566 and 0.0707/0.0424.
+    assert gaps.loc[("fis", "mas"), "gap"] == pytest.approx(0.01)
+    assert bool(gaps.loc[("fis", "mas"), "alike"])
+    assert gaps.loc[("fis", "magnitude"), "gap"] == pytest.approx((0.155 + 0.345) / 2)
+    assert not bool(gaps.loc[("fis", "magnitude"), "alike"])
+
+
+def test_unit_share_sentences_follow_the_thresholds():
+    share = pd.DataFrame([
+        dict(pair="mas_sig", layer=1, pearson=0.5, pearson_rank1=0.8, pearson_residual=0.05, rank1_share=0.97),
+        dict(pair="mas_fis", layer=1, pearson=0.9, pearson_rank1=0.9, pearson_residual=0.8, rank1_share=0.9),
+        dict(pair="mas_si", layer=3, pearson=0.6, pearson_rank1=0.3, pearson_residual=0.6, rank1_share=0.3),
+        dict(pair="si_sig", layer=2, pearson=0.1, pearson_rank1=0.5, pearson_residual=0.0, rank1_share=3.0),
+    ])
+    text = unit_share_findings(share).text
+    assert "MAS–SIG** — layer 1: r = 0.50, 97% of the covariance in the rank-1 parts, residuals r = 0.05: **unit structure**" in text
+    assert "**unit structure, and weight by weight as well**" in text
+    assert "**mostly beyond unit structure**" in text
+    assert "r = 0.10, too weak to split" in text
+    assert "Of the 3 (pair, layer) cells with |r| ≥ 0.2, the rank-1 parts carry at least 80% of the covariance in 2; in 1" in text
+
+
+def test_agreement_findings_rank_correlation_across_pairs():
+    agreement = pd.DataFrame(dict(
+        pair=["mas_fis", "mas_si", "mas_sig", "mas_random"], method_a=["fis", "mas", "mas", "mas"],
+        method_b=["mas", "si", "sig", "random"], pearson=[0.9, 0.7, 0.4, 0.0], spearman=[0.9, 0.7, 0.4, 0.0],
+        jaccard_10=[0.6, 0.3, 0.2, 0.05], gap_layer=[0.01, 0.05, 0.03, 0.2], alike_layer=[True, False, True, False],
+    ))
+    text = agreement_findings(agreement).text
+    assert "Spearman ρ = +1.00" in text  # correlation and overlap in the same order
+    assert "pruning gap with ρ = -0.80" in text  # ranks of the gaps: 1, 3, 2, 4 against 4, 3, 2, 1
+    assert "2 of 4 pairs prune alike" in text
+    assert "still prune apart: MAS–SI (r = 0.70, layer gap 0.050)" in text
+
+
+# --------------------------------------------------------------------------- the committed files
+def test_committed_analyses_are_complete_and_match_their_runs():
+    folders = analysis_folders(ROOT / ANALYSIS_DIR)
+    assert folders, "no committed analysis under study/analysis"
+    for folder in folders:
+        runs = pd.read_csv(folder / RUNS_FILE)
+        assert len(runs) >= 3 and runs.seed.is_unique
+        analysis = load_analysis(ROOT / ANALYSIS_DIR, folder.name)
+        assert analysis.config.key == folder.name and analysis.config.seed == 0
+        assert [analysis.config.replace(seed=int(s)).key for s in runs.seed] == runs.key.tolist()
+        agreement = pair_agreement(analysis)
+        assert len(agreement) == 21  # 7 importances (5 + 2 baselines), every pair once
+        last = analysis.pruning[analysis.pruning.fraction == 0.0].groupby("seed").accuracy.first()
+        assert last.round(4).tolist() == runs.set_index("seed").final_accuracy.round(4).loc[last.index].tolist()

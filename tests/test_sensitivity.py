@@ -1,0 +1,51 @@
+"""The sensitivity study's key numbers and summary, on hand-made correlation tables."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from paper_code.sensitivity import KEY_NUMBERS, key_number_table, key_numbers, summary, toward_paper
+
+PAIRS = ("mas_fis", "fis_mas2", "mas_si", "fis_si", "mas_sig", "fis_sig", "si_sig")
+
+
+def table(value_of) -> pd.DataFrame:
+    """A correlation table; value_of(pair, layer, task) gives Pearson's r."""
+    return pd.DataFrame([dict(pair=p, layer=l, task=t, pearson=value_of(p, l, t), spearman=0.0)
+                         for p in PAIRS for l in (1, 2, 3) for t in (1, 2)])
+
+
+def paper_like(pair, layer, task):
+    if pair.endswith("sig"):
+        return {1: 0.6, 2: 0.3, 3: -0.1 * task}[layer]
+    return {"mas_fis": 0.85, "fis_mas2": 0.9, "mas_si": 0.9, "fis_si": 0.8}[pair] - 0.01 * layer
+
+
+def test_key_numbers_by_hand():
+    numbers = key_numbers(table(paper_like))
+    assert numbers["min_mas_fis"] == pytest.approx(0.82)          # 0.85 - 0.01 * 3
+    assert numbers["fis_mas2_excess"] == pytest.approx(0.05)      # 0.9 - 0.85 in every cell
+    assert numbers["min_mas_si"] == pytest.approx(0.87)
+    assert numbers["min_fis_si"] == pytest.approx(0.77)
+    assert numbers["mas_sig_layer1"] == pytest.approx(0.6)
+    assert numbers["si_sig_layer3"] == pytest.approx(-0.2)        # lowest over tasks 1 and 2
+    assert len(numbers) == len(KEY_NUMBERS) == 10
+
+
+def test_summary_judges_the_mean_and_the_change_from_the_default():
+    lower = lambda p, l, t: paper_like(p, l, t) - (0.1 if p == "mas_fis" else 0.0)  # noqa: E731
+    tables = {"default": [(0, table(paper_like)), (1, table(paper_like))], "variant": [(0, table(lower))]}
+    frame = summary(key_number_table(tables)).set_index(["variant", "key"])
+    assert frame.loc[("default", "min_mas_fis"), "holds"]
+    row = frame.loc[("variant", "min_mas_fis")]
+    assert row["mean"] == pytest.approx(0.72) and not row["holds"] and row["change"] == pytest.approx(-0.1)
+    assert row["seeds"] == 1 and frame.loc[("default", "min_mas_fis"), "seeds"] == 2
+    assert toward_paper(frame.reset_index().query("variant == 'variant' and key == 'min_mas_fis'").iloc[0]) is False
+    layer3 = frame.reset_index().query("variant == 'variant' and key == 'mas_sig_layer3'").iloc[0]
+    assert toward_paper(layer3) is False  # unchanged: not toward the paper
+
+
+def test_a_missing_pair_gives_nan_not_an_error():
+    numbers = key_numbers(table(paper_like).query("pair != 'fis_si'"))
+    assert pd.isna(numbers["min_fis_si"]) and not pd.isna(numbers["min_mas_fis"])

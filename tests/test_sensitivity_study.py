@@ -1,0 +1,73 @@
+"""The committed sensitivity study: each variant changes one choice, its files are complete, the key numbers
+are those of the committed tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from paper_code.analysis.explanation import read_explanation
+from paper_code.analysis.variants import VARIANTS, read_variant_correlations
+from paper_code.sensitivity import (
+    KEY_NUMBERS_FILE,
+    RESET_DIR,
+    SI_TASK_DIR,
+    VARIANT_SEEDS,
+    default_runs,
+    key_number_table,
+    read_key_numbers,
+    variant_tables,
+)
+from paper_code.study import DEFAULT_REG, load_study
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def defaults():
+    return default_runs(ROOT)
+
+
+def test_trained_variants_change_one_choice_each(defaults):
+    base = {r.config.seed: r for r in defaults}
+    lam = defaults[0].config.lam
+    for folder, change in ((SI_TASK_DIR, {"si_grad": "task"}), (RESET_DIR, {"optimizer_state": "reset"})):
+        runs = load_study(ROOT / folder).results(DEFAULT_REG, lam)
+        assert {r.config.seed for r in runs} >= set(VARIANT_SEEDS), folder
+        for run in runs:
+            assert run.config == base[run.config.seed].config.replace(**change), (folder, run.path)
+
+
+def test_si_gradient_leaves_training_untouched(defaults):
+    """SI only observes training: with its other gradient the networks, and every pair without SI, are the same."""
+    base = {r.config.seed: r for r in defaults}
+    for run in load_study(ROOT / SI_TASK_DIR).results(DEFAULT_REG, defaults[0].config.lam):
+        reference = base[run.config.seed]
+        pd.testing.assert_frame_equal(run.accuracy, reference.accuracy)
+        without_si = ~run.correlations.pair.str.contains("si_") & ~run.correlations.pair.str.endswith("_si")
+        pd.testing.assert_frame_equal(run.correlations[without_si], reference.correlations[without_si])
+        assert not run.correlations.query("pair == 'mas_si'").pearson.equals(
+            reference.correlations.query("pair == 'mas_si'").pearson)
+
+
+def test_every_default_seed_has_its_variants_and_its_eq_check(defaults):
+    assert len(defaults) >= 3
+    for run in defaults:
+        variants = read_variant_correlations(run.path)
+        assert variants is not None, run.path
+        assert set(variants.variant) == set(VARIANTS)
+        assert variants.groupby("variant").task.max().eq(run.config.tasks).all()
+        check = read_explanation(run.path)
+        assert check is not None and list(check[0].task) == list(range(1, run.config.tasks + 1)), run.path
+
+
+def test_key_numbers_file_is_that_of_the_committed_tables():
+    committed = read_key_numbers(ROOT / KEY_NUMBERS_FILE)
+    recomputed = key_number_table(variant_tables(ROOT))
+    merged = committed.merge(recomputed, on=["variant", "key", "seed"], suffixes=("", "_now"), how="outer")
+    assert len(merged) == len(committed) == len(recomputed)
+    assert (merged.value - merged.value_now).abs().max() < 1e-12
+    seeds = committed.groupby("variant").seed.nunique()
+    assert (seeds >= 3).all(), seeds[seeds < 3]
