@@ -14,7 +14,7 @@ from plotly.subplots import make_subplots
 
 from paper_code.analysis_pages import pruning_summary
 from paper_code.config import METHOD_NAMES
-from paper_code.plots import CORRELATION_COLORSCALE, method_label, pair_label
+from paper_code.plots import CORRELATION_COLORSCALE, method_label, pair_label, title_below_modebar
 
 #: One colour per importance, the same on both pages; the baselines in black and grey.
 METHOD_COLORS = {
@@ -64,7 +64,7 @@ def pruning_curves(pruning: pd.DataFrame) -> go.Figure:
     figure.update_xaxes(title_text="weights removed (%)")
     figure.update_yaxes(title_text="mean accuracy over the tasks learned", row=1, col=1)
     figure.update_layout(
-        title=dict(text=f"Pruning by importance: mean ± std over {seeds} seeds", x=0.5, xanchor="center"),
+        title=title_below_modebar(f"Pruning by importance: mean ± std over {seeds} seeds"),
         legend=dict(orientation="h", y=-0.2), height=480, margin=dict(l=60, r=20, t=80, b=100),
     )
     return figure
@@ -98,8 +98,7 @@ def overlap_heatmaps(overlap: pd.DataFrame) -> go.Figure:
                           {"title.text": f"Shared top {k:g}% of weights (Jaccard, mean over seeds)"}])
                for n, k in enumerate(ks)]
     figure.update_layout(
-        title=dict(text=f"Shared top {ks[-1]:g}% of weights (Jaccard, mean over seeds)", x=0.5, xanchor="center",
-                   y=0.98, yanchor="top"),
+        title=title_below_modebar(f"Shared top {ks[-1]:g}% of weights (Jaccard, mean over seeds)"),
         updatemenus=[dict(type="buttons", direction="right", active=len(ks) - 1, x=0.0, xanchor="left", y=1.12,
                           yanchor="bottom", buttons=buttons)],
         height=470, margin=dict(l=80, r=20, t=130, b=80),
@@ -121,8 +120,7 @@ def agreement_scatter(agreement: pd.DataFrame, k: float = 10.0) -> go.Figure:
                            marker=dict(size=9, color=colors), showlegend=False,
                            hovertemplate="%{text}<br>r = %{x:.2f}<br>" + title + " %{y:.3f}<extra></extra>")
     figure.update_xaxes(title_text="Pearson r", range=[-0.1, 1.05])
-    figure.update_layout(title=dict(text="Correlation against shared top weights and pruning gap, one point per pair",
-                                    x=0.5, xanchor="center"),
+    figure.update_layout(title=title_below_modebar("Correlation against shared top weights and pruning gap, one point per pair"),
                          height=420, margin=dict(l=60, r=20, t=80, b=60))
     return figure
 
@@ -141,8 +139,8 @@ def baseline_heatmap(correlations: pd.DataFrame) -> go.Figure:
                            showscale=col == 2, row=1, col=col,
                            hovertemplate="%{y}, %{x}: r = %{z:.3f}<extra></extra>")
     figure.update_yaxes(autorange="reversed")
-    figure.update_layout(title=dict(text="Correlation with the baselines (Pearson, seed mean, after the last task)",
-                                    x=0.5, xanchor="center"), height=360, margin=dict(l=90, r=20, t=80, b=40))
+    figure.update_layout(title=title_below_modebar("Correlation with the baselines (Pearson, seed mean, after the last task)"),
+                         height=360, margin=dict(l=90, r=20, t=80, b=40))
     return figure
 
 
@@ -158,7 +156,7 @@ def structure_heatmap(summary: pd.DataFrame) -> go.Figure:
                                   hovertemplate="%{y}, %{x}: rank-1 fit explains %{z:.3f} of the variation<extra></extra>",
                                   colorbar=dict(title=dict(text="share"))))
     figure.update_yaxes(autorange="reversed")
-    figure.update_layout(title=dict(text="Variation explained by the rank-1 (row × column) fit", x=0.5, xanchor="center"),
+    figure.update_layout(title=title_below_modebar("Variation explained by the rank-1 (row × column) fit"),
                          height=420, margin=dict(l=110, r=20, t=70, b=40))
     return figure
 
@@ -183,8 +181,7 @@ def rank1_scatter(share: pd.DataFrame) -> go.Figure:
                           "<br>residuals r %{customdata[2]:.3f}<extra></extra>",
         )
     figure.update_layout(
-        title=dict(text="Correlation of the rank-1 fits against the observed one (● layer 1, ■ layer 2, ◆ layer 3)",
-                   x=0.5, xanchor="center"),
+        title=title_below_modebar("Correlation of the rank-1 fits against the observed one (● layer 1, ■ layer 2, ◆ layer 3)"),
         xaxis=dict(title=dict(text="observed Pearson r"), range=[-0.2, 1.05]),
         yaxis=dict(title=dict(text="Pearson r of the rank-1 fits"), range=[-0.2, 1.05]),
         height=520, margin=dict(l=60, r=20, t=70, b=60),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from paper_code.extras import require
+from paper_code.plots import title_below_modebar
 from paper_code.sensitivity import KEY_NUMBERS
 from paper_code.sensitivity_pages import variant_label
 
@@ -40,7 +41,6 @@ def key_numbers_figure(frame: pd.DataFrame) -> "go.Figure":
         figure.update_xaxes(title_text=f"Pearson r (paper: {number.paper})", row=row, col=col)
     figure.update_layout(
         height=330 * rows, margin=dict(l=140, r=20, t=80, b=40),
-        title=dict(text="Key numbers under each variant: seed mean ± std (blue: default; green: meets the paper)",
-                   y=0.995),
+        title=title_below_modebar("Key numbers under each variant: seed mean ± std (blue: default; green: meets the paper)"),
     )
     return figure
