@@ -14,8 +14,9 @@
   (:mod:`paper_code.run_gate`) keep a second run from starting while one is in
   progress, anywhere on the server, and large runs from starting on a busy one;
 - view controls (importance pair, Pearson/Spearman, range of tasks) and four
-  views: the correlation surface, its heatmap, the accuracy matrix, and the
-  seed band where several seeds of the setting are finished.
+  views (:mod:`paper_code.dashboard_views`): the correlation surface, its
+  heatmap, the accuracy matrix, and the seed band where several seeds of the
+  setting are finished.
 
 A bad value (λ < 0, an unknown importance, …) is reported in the page with the
 library's one-line :class:`~paper_code.ConfigError` message; nothing in the
@@ -36,7 +37,6 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
-import pandas as pd
 
 from paper_code.catalog import Catalog, RunEntry
 from paper_code.config import METHOD_NAMES, Config
@@ -44,20 +44,13 @@ from paper_code.errors import PaperCodeError
 from paper_code.experiment import cached_run
 from paper_code.extras import require
 from paper_code.pages import resolve_results_dir
-from paper_code.plots import (
-    CORRELATION_KINDS,
-    KIND_LABELS,
-    accuracy_heatmap,
-    correlation_heatmap,
-    correlation_surface,
-    pair_label,
-    title_below_modebar,
-)
+from paper_code.dashboard_views import VIEWS, build_views, output_entry, task_window
+from paper_code.plots import CORRELATION_KINDS, KIND_LABELS, pair_label
 from paper_code.provenance import describe
 from paper_code.results import Results, load_results
 from paper_code.run_gate import Load, RunLock, refusal, training_steps
-from paper_code.study import GRID_DIR, seed_band
-from paper_code.study_plots import band_surfaces, reg_label
+from paper_code.study import GRID_DIR
+from paper_code.study_plots import reg_label
 
 #: Environment variables through which the server tells the dashboard's kernels where runs live.
 RESULTS_ENV = "PAPER_CODE_DASHBOARD_RESULTS"
@@ -76,8 +69,6 @@ RUN_FIELDS: dict[str, str] = {
 }
 #: Choices offered for ``reg`` (any text may be typed; the configuration decides whether it is valid).
 REG_CHOICES: tuple[str, ...] = ("mas",) + tuple(m for m in METHOD_NAMES if m != "mas") + ("none",)
-#: Views, each drawn into its own output area.
-VIEWS: tuple[str, ...] = ("surface", "heatmap", "accuracy", "band")
 #: Resolution of the progress bar (per mille).
 PROGRESS_STEPS = 1000
 
@@ -107,36 +98,6 @@ def _sort_key(entry: RunEntry) -> tuple:
     config = entry.config
     return (entry.source != "study", config.tasks, config.epochs, -config.train_size,
             order.get(config.reg, len(order)), config.lam, config.seed)
-
-
-def _figure_output(figure: Any) -> dict[str, Any]:
-    """An Output-widget entry for a plotly figure, in the format of plotly's current renderer.
-
-    In a kernel that is plotly's own JSON (drawn by the page's plotly extension); while the book
-    is built it is the book renderer's HTML, which the static page draws with its plotly.js.
-    """
-    data = dict(figure._repr_mimebundle_())
-    data.setdefault("text/plain", str(figure.layout.title.text or "figure"))
-    return {"output_type": "display_data", "data": data, "metadata": {}}
-
-
-def _text_output(text: str) -> dict[str, Any]:
-    return {"output_type": "display_data", "metadata": {},
-            "data": {"text/html": f'<p class="pc-note">{html.escape(text)}</p>', "text/plain": text}}
-
-
-def _without_menus(figure: Any) -> Any:
-    """The panel's own controls choose the coefficient and the pair: the figure's menus would contradict them."""
-    figure.layout.updatemenus = ()  # (update_layout(updatemenus=[]) would keep the existing menus)
-    return figure
-
-
-def _titled(figure: Any, text: str, run: str) -> Any:
-    """A view without its own menus, titled with what it shows and, in small type, which run."""
-    figure = _without_menus(figure)
-    figure.layout.title = title_below_modebar(f"{text}<br><sup>{run}</sup>")
-    figure.layout.margin.t = max(figure.layout.margin.t or 0, 84)
-    return figure
 
 
 def _shown_path(path: Path) -> str:
@@ -452,51 +413,17 @@ class Dashboard:
             return
         self.redraw()
 
-    def task_window(self) -> tuple[int, int]:
-        """The tasks shown: the slider's range within the run, widened to two tasks where the run allows
-        (a surface needs two rows)."""
-        low, high = self.task_range.value
-        last = self.shown.completed_tasks if self.shown is not None else high
-        low, high = min(low, last), min(high, last)
-        if low == high:
-            low, high = (low, high + 1) if high < last else (max(low - 1, 1), high)
-        return low, high
-
     def redraw(self) -> None:
         """Draw every view of the run shown, for the pair, coefficient and task range chosen."""
         with self._state:
             if self.shown is None or self.pair.value is None:
                 return
-            pair, kind = self.pair.value, self.kind.value
-            low, high = self.task_window()
-            rows = self.shown.correlations
-            rows = rows[(rows["task"] >= low) & (rows["task"] <= high)]
-            run = html.escape(describe(self.shown.config))
-            figures = {
-                "surface": _titled(correlation_surface(rows, pair, kind),
-                                   f"{pair_label(pair)} correlation ({KIND_LABELS[kind]}), tasks {low}–{high}", run),
-                "heatmap": _titled(correlation_heatmap(rows, pair, kind),
-                                   f"{pair_label(pair)} by layer and tasks learned ({KIND_LABELS[kind]})", run),
-                "accuracy": _titled(accuracy_heatmap(self.shown.accuracy),
-                                    "Test accuracy on every task as tasks are learned", run),
-                "band": self._band_figure(pair, kind, low, high),
-            }
-            self.figures = {view: figure for view, figure in figures.items() if not isinstance(figure, str)}
-            for view, figure in figures.items():
-                entry = _text_output(figure) if isinstance(figure, str) else _figure_output(figure)
-                self.outputs[view].outputs = (entry,)
-
-    def _band_figure(self, pair: str, kind: str, low: int, high: int) -> Any:
-        """The seed band of the configuration shown, or a sentence saying why there is none."""
-        seeds = self.catalog.seeds_of(self.shown.config)
-        if len(seeds) < 2:
-            return ("Seed band: only one seed of this configuration is finished. A band needs two or more; the study "
-                    "holds several seeds at each method's selected λ (EWC-MAS at λ = 3 has five).")
-        frames = [self._results(e).correlations.assign(seed=e.config.seed) for e in seeds]
-        table = pd.concat(frames, ignore_index=True)
-        table = table[(table["task"] >= low) & (table["task"] <= high)]
-        figure = band_surfaces(seed_band(table, kind), [pair], kind)
-        return _titled(figure, figure.layout.title.text, f"seeds {', '.join(str(e.config.seed) for e in seeds)}")
+            window = task_window(self.task_range.value, self.shown.completed_tasks)
+            seeds = [self._results(entry) for entry in self.catalog.seeds_of(self.shown.config)]
+            views = build_views(self.shown, seeds, self.pair.value, self.kind.value, window)
+            self.figures = {name: view for name, view in views.items() if not isinstance(view, str)}
+            for name, view in views.items():
+                self.outputs[name].outputs = (output_entry(view),)
 
     # ------------------------------------------------------------------ new runs
     @property

@@ -260,7 +260,7 @@ def set_text(page, name: str, value: str) -> None:
 @pytest.mark.slow
 @pytest.mark.browser
 def test_dashboard_in_chromium(tmp_path):
-    from test_browser import CHROMIUM, Browser, outside_requests
+    from test_browser import CHROMIUM, Browser
 
     require_program("chromium", CHROMIUM.is_file())
     results_dir = tmp_path / "results"
