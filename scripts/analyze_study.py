@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--root", type=Path, default=ANALYSIS_DIR, help="where <key>/ is written (default %(default)s)")
     parser.add_argument("--fractions", type=_floats, default=DEFAULT_FRACTIONS, help="pruned fractions, each in [0, 1)")
     parser.add_argument("--top", type=_floats, default=DEFAULT_TOP_PERCENTS, help="top-k percentages (default 1,10,50)")
-    parser.add_argument("--data-root", type=Path, default=None, help="MNIST folder (default: $PAPER_CODE_DATA or ./data)")
+    parser.add_argument("--data-root", type=Path, default=None, help="MNIST folder (default: the user cache, or $PAPER_CODE_DATA)")
     args = parser.parse_args(argv)
     start = time.perf_counter()
     try:
