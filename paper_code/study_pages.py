@@ -168,3 +168,29 @@ def per_task_findings(frame: pd.DataFrame, kind: str) -> Markdown:
     else:
         text += " No cell changes sign."
     return Markdown(text)
+
+
+def author_table(side: pd.DataFrame) -> pd.DataFrame:
+    """This study beside the paper author's logs, at the λ both tried."""
+    return pd.DataFrame({
+        "regularizer": [reg_label(r) for r in side.reg],
+        "λ": [f"{v:g}" for v in side.lam],
+        "this study": [f"{_pm(m, s)} ({int(n)} seeds)" for m, s, n in zip(side.accuracy_mean, side.accuracy_std, side.seeds)],
+        "author's logs": [f"{_pm(m, s)} ({int(n)} runs)" for m, s, n in
+                          zip(side.accuracy_mean_author, side.accuracy_std_author, side.runs)],
+        "difference": [f"{a - b:+.4f}" for a, b in zip(side.accuracy_mean, side.accuracy_mean_author)],
+    })
+
+
+def author_findings(side: pd.DataFrame, best: pd.DataFrame) -> Markdown:
+    """How far this study's accuracies lie from the author's at the same λ, and where the author's grid peaked."""
+    if side.empty:
+        return Markdown("No λ of this study was also run by the paper author.")
+    difference = side.accuracy_mean - side.accuracy_mean_author
+    peaks = ", ".join(f"{reg_label(r.reg)} at λ = {r.lam:g} ({r.accuracy_mean:.4f}, {int(r.runs)} runs)"
+                      for r in best.itertuples())
+    return Markdown(
+        f"At the {plural(len(side), 'value')} of λ both grids ran, this study's final average accuracy lies "
+        f"{difference.min():+.4f} to {difference.max():+.4f} from the author's (mean {difference.mean():+.4f}). "
+        f"The author's finer grids peak at: {peaks}."
+    )
