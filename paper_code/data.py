@@ -16,7 +16,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import importlib.metadata
-import os
 import pickle
 import struct
 import subprocess
@@ -32,7 +31,7 @@ import torch
 
 from paper_code.atomic import write_bytes_atomically
 from paper_code.errors import DataError
-from paper_code.locations import DATA_ENV, DATA_ROOT_RULE, default_data_root  # noqa: F401  (re-exported)
+from paper_code.locations import DATA_ENV, default_data_root
 
 
 #: The uncompressed IDX files of the original MNIST release and their well-known MD5s.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from paper_code.render import Markdown
-from paper_code.sensitivity import KEY_NUMBERS, KEY_NUMBERS_BY_KEY, VARIANT_CHOICES, toward_paper
+from paper_code.sensitivity import KEY_NUMBERS, VARIANT_CHOICES, toward_paper
 
 
 def variant_label(variant: str) -> str:

@@ -19,7 +19,6 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 import pytest
-import torch
 
 from conftest import require_program
 from paper_code import book

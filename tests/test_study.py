@@ -23,7 +23,6 @@ from paper_code.study import (
     REFERENCE_DIR,
     choose_lambda,
     grid_configs,
-    load_study,
     per_task_versus_accumulated,
     best_lambdas,
     followup_configs,
