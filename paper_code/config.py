@@ -124,7 +124,7 @@ class Config:
     train_size: int = MNIST_TRAIN_SIZE
     test_size: int = MNIST_TEST_SIZE
     leaky_slope: float = 0.01
-    optimizer_state: str = "reset"
+    optimizer_state: str = "kept"
     device: str = field(default="auto", compare=False)
 
     def __post_init__(self) -> None:

@@ -27,7 +27,7 @@ def key_table(frame: pd.DataFrame) -> pd.DataFrame:
         cells = frame[frame["key"] == number.key].set_index("variant")
         row = {"claim": number.claim, "number": number.label, "paper": number.paper}
         for variant in variants:
-            if variant in cells.index:
+            if variant in cells.index and pd.notna(cells.loc[variant, "mean"]):
                 cell = cells.loc[variant]
                 row[variant_label(variant)] = _pm(cell) + (" ✓" if cell["holds"] else "")
             else:

@@ -50,9 +50,12 @@ FIGURES = {
     # The analysis pages read the committed analysis of trained networks (study/analysis).
     "b5_pruning": 3,
     "b6_structure": 3,
+    # The sensitivity page reads study/sensitivity/key_numbers.csv.
+    "b7_sensitivity": 1,
 }
 STUDY_PAGES = {"b1_choosing_lambda", "b2_importance_matters", "b3_seed_stability", "b4_per_task"}
 ANALYSIS_PAGES = {"b5_pruning", "b6_structure"}
+SENSITIVITY_PAGES = {"b7_sensitivity"}
 #: Claims whose verdict each page states.
 VERDICTS = {
     "s3_1_mas_fis": 4, "s3_2_mas_si": 1, "s3_3_mas_sig": 1, "s3_4_fis_si": 1, "s3_5_fis_sig": 1, "s3_6_si_sig": 1,
@@ -181,6 +184,8 @@ def test_page_executed_with_figures_verdicts_and_provenance(built, name):
         assert any(text.startswith("**Study shown:** `study/grid`") for text in markdown), "no provenance"
     elif name in ANALYSIS_PAGES:
         assert any(text.startswith("**Analysis shown:** `study/analysis/") for text in markdown), "no provenance"
+    elif name in SENSITIVITY_PAGES:
+        assert any(text.startswith("**Numbers shown:** `study/sensitivity/key_numbers.csv`") for text in markdown)
     else:
         key = built.run.name
         assert any(key in text and "{download}`correlations.csv" in text for text in markdown), "no provenance"
@@ -197,7 +202,7 @@ def test_page_executed_with_figures_verdicts_and_provenance(built, name):
     injected = [t for t in tags if "injected-parameters" in t]
     assert all("remove-cell" in t for t in injected)
     # Study pages declare none of the run parameters this build passes, so papermill injects nothing there.
-    assert len(injected) == (0 if name in STUDY_PAGES | ANALYSIS_PAGES else 1)
+    assert len(injected) == (0 if name in STUDY_PAGES | ANALYSIS_PAGES | SENSITIVITY_PAGES else 1)
     assert notebook.metadata.kernelspec.name == "python3"
 
 
@@ -237,7 +242,7 @@ def test_html_pages_downloads_and_local_scripts(built):
         sources = re.findall(r'<script[^>]*\ssrc="([^"]+)"', text)
         assert sources and not [s for s in sources if "://" in s or s.startswith("//")], (page.name, sources)
         assert text.count("vendor/plotly.min.js") == 1, page.name
-        if page.stem in FIGURES and page.stem not in STUDY_PAGES | ANALYSIS_PAGES:  # provenance: the run's files, downloadable from the book itself
+        if page.stem in FIGURES and page.stem not in STUDY_PAGES | ANALYSIS_PAGES | SENSITIVITY_PAGES:  # provenance: the run's files, downloadable from the book itself
             assert re.search(r'href="\.\./_downloads/[0-9a-f]+/correlations\.csv"', text), page.name
 
 

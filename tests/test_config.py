@@ -13,6 +13,7 @@ def test_defaults_are_the_papers_setup():
     assert (c.tasks, c.epochs, c.lr, c.batch_size, c.reg, c.importance_samples) == (10, 6, 1e-3, 100, "mas", 5000)
     assert set(c.methods) == {"fis", "fis_true", "mas", "si", "sig"}
     assert c.pairs == PAPER_PAIRS
+    assert c.optimizer_state == "kept"  # one Adam for the whole sequence, as the paper author's scripts
 
 
 @pytest.mark.parametrize(

@@ -34,7 +34,8 @@ from paper_code.study import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-STUDIES = (ROOT / GRID_DIR, ROOT / REFERENCE_DIR)
+STUDIES = (ROOT / GRID_DIR, ROOT / REFERENCE_DIR, ROOT / "study" / "optimizer_reset",
+           ROOT / "study" / "sensitivity" / "si_task")
 
 
 def trial_folders(study: Path) -> list[Path]:
@@ -42,7 +43,7 @@ def trial_folders(study: Path) -> list[Path]:
 
 
 # --------------------------------------------------------------------------- the committed files
-@pytest.mark.parametrize("study", STUDIES, ids=lambda p: p.name)
+@pytest.mark.parametrize("study", STUDIES, ids=lambda p: p.relative_to(ROOT).as_posix())
 def test_committed_trials_match_their_configs(study):
     table = read_grid(study)
     folders = trial_folders(study)
