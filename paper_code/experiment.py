@@ -98,6 +98,27 @@ def _to_cpu(importances: Importances) -> Importances:
     return {m: {k: v.detach().to("cpu") for k, v in stats.items()} for m, stats in importances.items()}
 
 
+@contextmanager
+def one_thread(device: torch.device) -> Iterator[None]:
+    """Run the block on one CPU thread.
+
+    The importances are the only large matrix products whose result feeds back into training (through the
+    penalty), and a CPU matmul rounds differently with another number of threads; training carries a
+    difference of 1e-9 into a different network within a few tasks. On one thread, a run gives the same
+    numbers whatever ``torch.set_num_threads`` says, so a run on the default threads reproduces a
+    single-threaded sweep trial. On a GPU nothing changes.
+    """
+    if device.type != "cpu":
+        yield
+        return
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
 class _Stopwatch:
     """Seconds spent in each phase of the run, cumulative over resumes."""
 
@@ -240,7 +261,7 @@ def _evaluate(state: RunState, tasks: list[Task], number: int) -> list[float]:
 def _importances(config: Config, state: RunState, task: Task, si_importance: ParamStats | None) -> Importances:
     """This task's importances of every method, on its last ``importance_samples`` training rows; adds them
     to the running sums the penalty and the paper's correlations use."""
-    with state.clock.phase("importance"):
+    with state.clock.phase("importance"), one_thread(task.train_x.device):
         samples = slice(task.train_x.shape[0] - config.importance_samples, None)
         post_training = [m for m in config.methods if m != "si"]
         per_task = post_training_importances(

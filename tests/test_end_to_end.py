@@ -215,3 +215,22 @@ def test_average_forgetting_by_hand(tmp_path):
     # task 1: best 0.9, final 0.6 -> 0.3; task 2: best 0.95, final 0.9 -> 0.05; mean 0.175
     assert results.average_forgetting() == pytest.approx(0.175)
     assert results.final_average_accuracy() == pytest.approx((0.6 + 0.9 + 0.97) / 3)
+
+
+def test_the_thread_count_does_not_change_what_is_learned(tmp_path):
+    """Importances (the large products that feed back into training through the penalty) run on one thread,
+    so a run on two threads learns exactly what a single-threaded sweep trial learns."""
+    config = small_config(tasks=3, train_size=6000, importance_samples=5000)
+    previous = torch.get_num_threads()
+    runs = {}
+    try:
+        for threads in (1, 2):
+            torch.set_num_threads(threads)
+            runs[threads] = run_experiment(config, tmp_path / f"threads{threads}", quiet=True)
+    finally:
+        torch.set_num_threads(previous)
+    pd.testing.assert_frame_equal(runs[1].accuracy, runs[2].accuracy, check_exact=True)
+    exact = ["task", "epoch", "task_loss", "train_accuracy"]
+    pd.testing.assert_frame_equal(runs[1].training[exact], runs[2].training[exact], check_exact=True)
+    # The logged penalty is a float32 sum over 280,000 weights, which threads add in another order: float32 rounding.
+    pd.testing.assert_series_equal(runs[1].training.penalty, runs[2].training.penalty, rtol=1e-6, atol=0)
