@@ -8,7 +8,7 @@ pages call, so a notebook reads ``book.load_page(...)``, ``book.grade_claim(...)
 - :mod:`paper_code.provenance`: which run a page shows, the setup as run;
 - :mod:`paper_code.claims` and :mod:`paper_code.grading`: the paper's claims, graded on seed bands;
 - :mod:`paper_code.analysis.explanation`: the eq. (1)-(3) check on the saved networks;
-- :mod:`paper_code.widgets`: the live panel of the explore page.
+- :mod:`paper_code.dashboard` and :mod:`paper_code.static_explorer`: the explore page's panels (not re-exported).
 """
 
 from __future__ import annotations
@@ -51,4 +51,3 @@ from paper_code.provenance import (  # noqa: F401
     setup_table,
 )
 from paper_code.render import BOOK_ENV, Markdown, in_book_build, markdown_table, plural, setup_plotly  # noqa: F401
-from paper_code.widgets import explore_panel  # noqa: F401

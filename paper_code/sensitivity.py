@@ -165,12 +165,16 @@ def read_key_numbers(path: Path = KEY_NUMBERS_FILE) -> pd.DataFrame:
 
 
 def summary(numbers: pd.DataFrame) -> pd.DataFrame:
-    """Mean, spread and seed count of each key number under each variant, with the paper's condition
-    judged on the mean and the change from the default."""
+    """Mean, spread and seed count of each key number under each variant, the paper's condition judged on the
+    mean, and the change from the default, paired by seed: the mean over the seeds both share of
+    (variant − default), so a variant run with fewer seeds is compared with the same seeds of the default."""
     grouped = numbers.groupby(["variant", "key"], sort=False)["value"]
     frame = grouped.agg(mean="mean", std="std", low="min", high="max", seeds="count").reset_index()
-    default = frame[frame.variant == "default"].set_index("key")["mean"]
-    frame["change"] = frame["mean"] - frame["key"].map(default)
+    default = numbers[numbers["variant"] == "default"].set_index(["key", "seed"])["value"]
+    paired = numbers.join(default.rename("default_value"), on=["key", "seed"])
+    paired["difference"] = paired["value"] - paired["default_value"]
+    change = paired.groupby(["variant", "key"], sort=False)["difference"].mean()
+    frame["change"] = [change.get((v, k), float("nan")) for v, k in zip(frame["variant"], frame["key"])]
     frame["paper"] = frame["key"].map(lambda k: KEY_NUMBERS_BY_KEY[k].paper)
     frame["holds"] = [bool(KEY_NUMBERS_BY_KEY[k].holds(m)) if pd.notna(m) else False for k, m in zip(frame.key, frame["mean"])]
     return frame

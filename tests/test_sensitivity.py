@@ -49,3 +49,12 @@ def test_summary_judges_the_mean_and_the_change_from_the_default():
 def test_a_missing_pair_gives_nan_not_an_error():
     numbers = key_numbers(table(paper_like).query("pair != 'fis_si'"))
     assert pd.isna(numbers["min_fis_si"]) and not pd.isna(numbers["min_mas_fis"])
+
+
+def test_change_is_paired_by_seed():
+    higher = lambda p, l, t: paper_like(p, l, t) + (0.2 if p == "mas_fis" else 0.0)  # noqa: E731
+    # The default's seed 1 is far higher; the variant has seed 0 only and equals the default's seed 0.
+    tables = {"default": [(0, table(paper_like)), (1, table(higher))], "variant": [(0, table(paper_like))]}
+    frame = summary(key_number_table(tables)).set_index(["variant", "key"])
+    assert frame.loc[("default", "min_mas_fis"), "mean"] == pytest.approx(0.92)  # (0.82 + 1.02) / 2
+    assert frame.loc[("variant", "min_mas_fis"), "change"] == pytest.approx(0.0)  # same seed, same number
