@@ -47,11 +47,11 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_sweep.py
 	$(BIN)/python benchmarks/bench_pruning.py
 
-# The paper's experiment runs once (about 4 minutes on 2 cores) and is cached in results/<key>; every page reuses it.
+# The paper's experiment runs once (one to three minutes on 2 cores) and is cached in results/<key>; every page reuses it.
 book: $(STAMP)
 	$(BIN)/python book/build.py
 
-# The committed study under study/ (λ grids, fine-tuning, seed bands, reference trial): 2 h 20 min on 2 cores.
+# The committed study under study/ (λ grids, fine-tuning, seed bands, reference trial): 3 hours of trials, 1.5-2 h on 2 cores.
 # Finished trials are skipped, so an interrupted run continues where it stopped.
 sweep-full: $(STAMP)
 	$(BIN)/python scripts/sweep_full.py
