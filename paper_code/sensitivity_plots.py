@@ -16,13 +16,18 @@ make_subplots = require("plotly.subplots", "book").make_subplots
 PAPER_LINES = {"> 0.8": 0.8, "> 0": 0.0, "> 0.75": 0.75, "about 0.6 (≥ 0.4)": 0.4, "< 0": 0.0}
 
 
+def _wrap(label: str) -> str:
+    """A panel title on two lines where it has a parenthesis, so two panels fit beside each other."""
+    return label.replace(" (", "<br>(", 1)
+
+
 def key_numbers_figure(frame: pd.DataFrame) -> "go.Figure":
     """One panel per key number: variants down the side, seed mean ± std across, the paper's threshold dashed."""
     numbers = [n for n in KEY_NUMBERS if (frame["key"] == n.key).any()]
     columns = 2
     rows = -(-len(numbers) // columns)
-    figure = make_subplots(rows=rows, cols=columns, subplot_titles=[f"{n.claim}: {n.label}" for n in numbers],
-                           horizontal_spacing=0.18, vertical_spacing=0.07)
+    figure = make_subplots(rows=rows, cols=columns, subplot_titles=[f"{n.claim}: {_wrap(n.label)}" for n in numbers],
+                           horizontal_spacing=0.2, vertical_spacing=0.08)
     variants = list(dict.fromkeys(frame["variant"]))
     for index, number in enumerate(numbers):
         row, col = index // columns + 1, index % columns + 1
@@ -38,9 +43,11 @@ def key_numbers_figure(frame: pd.DataFrame) -> "go.Figure":
         line = PAPER_LINES.get(number.paper)
         if line is not None:
             figure.add_vline(x=line, line_dash="dash", line_color="#d62728", row=row, col=col)
-        figure.update_xaxes(title_text=f"Pearson r (paper: {number.paper})", row=row, col=col)
+        figure.update_xaxes(title_text=f"Pearson r (paper: {number.paper})", title_font_size=11, row=row, col=col)
+    figure.update_annotations(font_size=12)
     figure.update_layout(
-        height=330 * rows, margin=dict(l=140, r=20, t=80, b=40),
-        title=title_below_modebar("Key numbers under each variant: seed mean ± std (blue: default; green: meets the paper)"),
+        height=340 * rows, margin=dict(l=110, r=20, t=90, b=40),
+        title=title_below_modebar("Key numbers under each variant: seed mean ± std<br>"
+                                  "<sup>blue: the default; green: meets the paper</sup>"),
     )
     return figure
