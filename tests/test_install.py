@@ -86,13 +86,18 @@ def test_core_runs_with_every_extra_blocked(tmp_path):
         results = paper_code.load_results({str(tmp_path / "run")!r})
         assert len(results.correlations) == 21, results.correlations
         from paper_code.extras import MissingExtraError
-        for module in ("paper_code.plots", "paper_code.study_plots", "paper_code.book"):
+        def needs_the_book_extra(action, what):
             try:
-                __import__(module)
+                action()
             except MissingExtraError as exc:
                 assert "'book' extra" in str(exc) and "pip install 'paper_code[book]'" in str(exc), exc
             else:
-                raise AssertionError(module + " imported without plotly")
+                raise AssertionError(what + " worked without plotly")
+
+        for module in ("paper_code.plots", "paper_code.study_plots", "paper_code.sensitivity_plots"):
+            needs_the_book_extra(lambda: __import__(module), module)
+        import paper_code.book  # the page helpers import; drawing is what needs plotly
+        needs_the_book_extra(paper_code.book.setup_plotly, "paper_code.book.setup_plotly()")
         print("core ok")
         """
     )
