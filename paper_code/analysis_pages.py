@@ -283,13 +283,7 @@ def baseline_findings(correlations: pd.DataFrame) -> Markdown:
         lines.append(f"{_name(strongest)} is the closest to |w| (mean over layers {float(magnitude[strongest].mean()):.2f})"
                      + (" — SIG is |w| times the input activity, so part of this holds by construction." if strongest == "sig" else "."))
     paper = []
-    for pair in PAPER_PAIRS:
-        if pair.endswith("2"):
-            continue
-        values = _mean_at_last(correlations, pair)
-        if values.empty:
-            continue
-        left, right = sorted(unordered(pair))
+    for pair, values, (left, right) in _paper_pairs_at_last(correlations):
         mag = max(float(magnitude.get(left, pd.Series([np.nan])).mean()), float(magnitude.get(right, pd.Series([np.nan])).mean()))
         paper.append(f"{pair_label(pair)} {float(values.mean()):.2f} (the closer of the two to |w|: {mag:.2f})")
     if paper:
@@ -298,15 +292,22 @@ def baseline_findings(correlations: pd.DataFrame) -> Markdown:
     return Markdown("\n\n".join(lines))
 
 
-def _baseline_verdict(correlations: pd.DataFrame, magnitude: dict[str, pd.Series]) -> str:
-    above = []
+def _paper_pairs_at_last(correlations: pd.DataFrame) -> list[tuple[str, pd.Series, list[str]]]:
+    """The paper's pairs (FIS–MAS² left out: it pairs the same two importances as MAS–FIS) with their seed-mean
+    correlations after the last task and their two members, for the pairs the table holds."""
+    found = []
     for pair in PAPER_PAIRS:
         if pair.endswith("2"):
             continue
         values = _mean_at_last(correlations, pair)
-        if values.empty:
-            continue
-        left, right = sorted(unordered(pair))
+        if not values.empty:
+            found.append((pair, values, sorted(unordered(pair))))
+    return found
+
+
+def _baseline_verdict(correlations: pd.DataFrame, magnitude: dict[str, pd.Series]) -> str:
+    above = []
+    for pair, values, (left, right) in _paper_pairs_at_last(correlations):
         ceiling = max(float(magnitude[m].mean()) for m in (left, right) if m in magnitude) if magnitude else np.nan
         if float(values.mean()) > ceiling:
             above.append(pair_label(pair))

@@ -20,7 +20,7 @@ from paper_code.correlation import CORRELATION_KINDS
 from paper_code.errors import PaperCodeError
 from paper_code.experiment import cached_run
 from paper_code.locations import project_root
-from paper_code.analysis.explanation import ExplanationCheck, read_explanation
+from paper_code.analysis.explanation import ExplanationCheck, explanation_check, read_explanation, write_explanation
 from paper_code.claims import ClaimData
 from paper_code.results import Results, load_results
 from paper_code.study import base_identity, load_study, selected_accuracy
@@ -114,19 +114,23 @@ def claim_data(
     results_dir: str | os.PathLike[str] = "results",
     study_dir: str | os.PathLike[str] = "study/grid",
     explanation: ExplanationCheck | None = None,
+    compute_explanation: bool = False,
 ) -> ClaimData:
     """Everything the claims are graded on, for the configuration a page shows, over every seed found.
 
-    Seeds come from ``results_dir`` and the study (:func:`seed_runs`). The eq. (1)-(3) check of
-    the shown run is ``explanation`` (computed by the page from its checkpoints); other seeds
-    contribute the check's tables stored in their folders. The EWC comparison reads the study
-    when the page's configuration is the study's (but for λ, the penalty and the seed).
+    Seeds come from ``results_dir`` and the study (:func:`seed_runs`). Each seed contributes the
+    eq. (1)-(3) check's tables stored in its folder. For the shown run, an ``explanation`` the page
+    computed is used and stored there, so the next page reads it instead of computing it again;
+    with ``compute_explanation`` a missing check is computed from the run's checkpoints and stored.
+    The EWC comparison reads the study when the page's configuration is the study's (but for λ, the
+    penalty and the seed).
     """
     runs = seed_runs(results, results_dir, study_dir)
+    if read_explanation(results.path) is None and (explanation is not None or compute_explanation):
+        write_explanation(results.path, explanation if explanation is not None else explanation_check(results))
     p_tables, agreement_tables = [], []
     for run in runs:
-        stored = (explanation.p_summary, explanation.agreement) if (
-            explanation is not None and run is results) else read_explanation(run.path)
+        stored = read_explanation(run.path)
         if stored is not None:
             p_tables.append(stored[0].assign(seed=run.config.seed))
             agreement_tables.append(stored[1].assign(seed=run.config.seed))

@@ -67,6 +67,10 @@ RESULT_ENTRIES = (
     OPTIMIZER_DIR,
     PRUNING_FILE,
     TOPK_OVERLAP_FILE,
+    # written afterwards from the saved networks (the eq. (1)-(3) check, the sensitivity variants)
+    "explanation_p.csv",
+    "explanation_agreement.csv",
+    "correlations_variants.csv",
 )
 
 
