@@ -94,8 +94,16 @@ def _add(total: Importances, extra: Importances) -> Importances:
     }
 
 
-def _to_cpu(importances: Importances) -> Importances:
-    return {m: {k: v.detach().to("cpu") for k, v in stats.items()} for m, stats in importances.items()}
+def _to_cpu(tree: Any) -> Any:
+    """Every tensor of nested dicts and lists (importances, a state dict, an optimizer's state) on the CPU,
+    so the files a run writes load on any machine."""
+    if isinstance(tree, torch.Tensor):
+        return tree.detach().cpu()
+    if isinstance(tree, dict):
+        return {k: _to_cpu(v) for k, v in tree.items()}
+    if isinstance(tree, list):
+        return [_to_cpu(v) for v in tree]
+    return tree
 
 
 @contextmanager
@@ -293,10 +301,10 @@ def _commit_task(config: Config, state: RunState, out: Path, per_task: Importanc
             {"per_task": _to_cpu(per_task), "accumulated": _to_cpu(state.accumulated)},
         )
         write_tensor_file(
-            task_file(out, CHECKPOINTS_DIR, number), {k: v.detach().cpu() for k, v in state.model.state_dict().items()}
+            task_file(out, CHECKPOINTS_DIR, number), _to_cpu(state.model.state_dict())
         )
         if state.optimizer is not None:
-            write_tensor_file(task_file(out, OPTIMIZER_DIR, number), _state_to_cpu(state.optimizer.state_dict()))
+            write_tensor_file(task_file(out, OPTIMIZER_DIR, number), _to_cpu(state.optimizer.state_dict()))
         write_csv(out / ACCURACY_FILE, ACCURACY_COLUMNS, state.accuracy_rows)
         write_csv(out / CORRELATIONS_FILE, CORRELATION_COLUMNS, state.correlation_rows)
         write_csv(out / PER_TASK_CORRELATIONS_FILE, CORRELATION_COLUMNS, state.per_task_rows)
@@ -308,17 +316,6 @@ def _commit_task(config: Config, state: RunState, out: Path, per_task: Importanc
         updated=_now(),
     )
     write_json(out / CONFIG_FILE, state.meta)
-
-
-def _state_to_cpu(tree: Any) -> Any:
-    """An optimizer ``state_dict`` with every tensor on the CPU, so the file loads on any machine."""
-    if isinstance(tree, torch.Tensor):
-        return tree.detach().cpu()
-    if isinstance(tree, dict):
-        return {k: _state_to_cpu(v) for k, v in tree.items()}
-    if isinstance(tree, list):
-        return [_state_to_cpu(v) for v in tree]
-    return tree
 
 
 def run_experiment(

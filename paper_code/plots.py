@@ -48,6 +48,39 @@ LAYER_AXIS = "layer (1 = input … 3 = output)"
 CAMERA_EYE = dict(x=1.8, y=-1.8, z=1.0)
 
 
+def surface_scene(layers: Sequence[int], tasks: Sequence[int], z_title: str, pad_layers: bool = False) -> dict:
+    """The 3D scene of every correlation surface: layers across, tasks learned along, the coefficient on [-1, 1].
+
+    ``pad_layers`` leaves a tenth of a layer either side, so a surface drawn edge to edge is not clipped.
+    """
+    layer_axis = dict(title=dict(text=LAYER_AXIS), tickvals=list(layers))
+    if pad_layers:
+        layer_axis["range"] = [min(layers) - 0.1, max(layers) + 0.1]
+    return dict(
+        xaxis=layer_axis,
+        yaxis=dict(title=dict(text="tasks learned"), tickvals=list(tasks)),
+        zaxis=dict(title=dict(text=z_title), range=[-1, 1]),
+        camera=dict(eye=CAMERA_EYE),
+        aspectmode="manual",
+        aspectratio=dict(x=1, y=1.3, z=0.8),
+    )
+
+
+def zero_plane(layers: Sequence[int], tasks: Sequence[int]) -> "go.Surface":
+    """A translucent grey plane at z = 0 under a correlation surface, so a sign can be read at a glance."""
+    return go.Surface(
+        x=[min(layers), max(layers)],
+        y=[min(tasks), max(tasks)],
+        z=np.zeros((2, 2)),
+        surfacecolor=np.zeros((2, 2)),
+        colorscale=[[0, "rgb(90,90,90)"], [1, "rgb(90,90,90)"]],
+        showscale=False,
+        opacity=0.25,
+        hoverinfo="skip",
+        name="z = 0",
+    )
+
+
 def title_below_modebar(text: str, size: int | None = None) -> dict:
     """A centred title placed in pixels under the modebar's band.
 
@@ -154,21 +187,7 @@ def correlation_surface(
                 visible=k == kind,
             )
         )
-    plane_x = [min(layers), max(layers)]
-    plane_y = [min(task_numbers), max(task_numbers)]
-    traces.append(
-        go.Surface(
-            x=plane_x,
-            y=plane_y,
-            z=np.zeros((2, 2)),
-            surfacecolor=np.zeros((2, 2)),
-            colorscale=[[0, "rgb(90,90,90)"], [1, "rgb(90,90,90)"]],
-            showscale=False,
-            opacity=0.25,
-            hoverinfo="skip",
-            name="z = 0",
-        )
-    )
+    traces.append(zero_plane(layers, task_numbers))
     label = pair_label(pair)
     heading = title or f"Correlation between {label} importances"
     figure = go.Figure(traces)
@@ -182,14 +201,7 @@ def correlation_surface(
     figure.update_layout(
         title=title_below_modebar(f"{heading} ({KIND_LABELS[kind]})"),
         updatemenus=[buttons],
-        scene=dict(
-            xaxis=dict(title=dict(text=LAYER_AXIS), tickvals=layers, range=[min(layers) - 0.1, max(layers) + 0.1]),
-            yaxis=dict(title=dict(text="tasks learned"), tickvals=task_numbers),
-            zaxis=dict(title=dict(text=KIND_LABELS[kind]), range=[-1, 1]),
-            camera=dict(eye=CAMERA_EYE),
-            aspectmode="manual",
-            aspectratio=dict(x=1, y=1.3, z=0.8),
-        ),
+        scene=surface_scene(layers, task_numbers, KIND_LABELS[kind], pad_layers=True),
         height=580,
         margin=dict(l=0, r=0, t=96, b=0),
     )

@@ -25,13 +25,13 @@ import pandas as pd
 
 from paper_code.extras import require
 from paper_code.plots import (
-    CAMERA_EYE,
     CORRELATION_COLORSCALE,
     CORRELATION_KINDS,
     KIND_LABELS,
-    LAYER_AXIS,
     pair_label,
+    surface_scene,
     title_below_modebar,
+    zero_plane,
 )
 from paper_code.provenance import describe
 from paper_code.render import in_book_build
@@ -137,12 +137,7 @@ def explorer_figure(runs: Sequence[ExplorerRun], pairs: Sequence[str], kind: str
         colorscale=CORRELATION_COLORSCALE, cmin=-1.0, cmax=1.0, name="correlation",
         colorbar=dict(title=dict(text="corr."), tickvals=[-1, -0.5, 0, 0.5, 1], len=0.6, y=0.55),
     )
-    plane = go.Surface(
-        x=[min(layers), max(layers)], y=[1, max(tasks)], z=np.zeros((2, 2)), surfacecolor=np.zeros((2, 2)),
-        colorscale=[[0, "rgb(90,90,90)"], [1, "rgb(90,90,90)"]], showscale=False, opacity=0.25,
-        hoverinfo="skip", name="z = 0",
-    )
-    figure = go.Figure([surface, plane])
+    figure = go.Figure([surface, zero_plane(layers, [1, max(tasks)])])
     menus = [None, None, None]
     menus[RUN_MENU] = _menu([r.label for r in runs], x=0.0, y=1.02)
     menus[PAIR_MENU] = _menu([pair_label(p) for p in pairs], x=0.0, y=1.10)
@@ -155,14 +150,7 @@ def explorer_figure(runs: Sequence[ExplorerRun], pairs: Sequence[str], kind: str
         title=title_below_modebar(heading(first.label, pair, kind, 1, max(tasks)), size=15),
         updatemenus=menus,
         sliders=sliders,
-        scene=dict(
-            xaxis=dict(title=dict(text=LAYER_AXIS), tickvals=layers),
-            yaxis=dict(title=dict(text="tasks learned"), tickvals=tasks),
-            zaxis=dict(title=dict(text=KIND_LABELS[kind]), range=[-1, 1]),
-            camera=dict(eye=CAMERA_EYE),
-            aspectmode="manual",
-            aspectratio=dict(x=1, y=1.3, z=0.8),
-        ),
+        scene=surface_scene(layers, tasks, KIND_LABELS[kind]),
         height=820,
         margin=dict(l=10, r=10, t=170, b=170),
     )

@@ -13,12 +13,11 @@ import pandas as pd
 
 from paper_code.extras import require
 from paper_code.plots import (
-    CAMERA_EYE,
     CORRELATION_COLORSCALE,
     KIND_LABELS,
-    LAYER_AXIS,
     method_label,
     pair_label,
+    surface_scene,
     title_below_modebar,
 )
 from paper_code.study import LambdaChoice
@@ -119,17 +118,6 @@ def _grid(frame: pd.DataFrame, pair: str, value: str) -> pd.DataFrame:
     return rows.pivot(index="task", columns="layer", values=value).sort_index().sort_index(axis=1)
 
 
-def _scene(layers: Sequence[int], tasks: Sequence[int], z_title: str = "correlation") -> dict:
-    return dict(
-        xaxis=dict(title=dict(text=LAYER_AXIS), tickvals=list(layers)),
-        yaxis=dict(title=dict(text="tasks learned"), tickvals=list(tasks)),
-        zaxis=dict(title=dict(text=z_title), range=[-1, 1]),
-        camera=dict(eye=CAMERA_EYE),
-        aspectmode="manual",
-        aspectratio=dict(x=1, y=1.3, z=0.8),
-    )
-
-
 def _pair_menu(pairs: Sequence[str], owners: Sequence[str], titles: Sequence[str]) -> dict:
     return dict(
         type="dropdown", active=0, x=0.0, xanchor="left", y=1.0, yanchor="bottom", pad=dict(b=4),
@@ -151,7 +139,7 @@ def _pair_figure(traces: list, owners: list[str], pairs: Sequence[str], titles: 
     figure.update_layout(
         title=title_below_modebar(titles[0], size=title_size),
         updatemenus=[_pair_menu(pairs, owners, titles)],
-        scene=_scene(sorted(first.layer.unique()), sorted(first.task.unique()), z_title),
+        scene=surface_scene(sorted(first.layer.unique()), sorted(first.task.unique()), z_title),
         showlegend=False,
         height=600,
         margin=dict(l=0, r=0, t=96, b=0),
