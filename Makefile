@@ -76,10 +76,10 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" $$( [ "$$(id -u)" = 0 ] && echo --allow-root ) book
 
 # The live dashboard (dashboard/explore.ipynb served by Voilà, on this machine only): every finished run of the study
-# and of results/, and new runs computed through the library's cache. paper_code/dashboard_server.py sets it up.
+# and of results/, and new runs computed through the library's cache. paper_code/dashboard/server.py sets it up.
 PORT ?= 8866
 dashboard: $(STAMP)
-	$(BIN)/python -m paper_code.dashboard_server --port $(PORT)
+	$(BIN)/python -m paper_code.dashboard.server --port $(PORT)
 
 clean:
 	rm -rf _build .pytest_cache

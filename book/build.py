@@ -185,7 +185,7 @@ def run_experiment_once(parameters: dict) -> Path:
     from paper_code import book, cached_run
 
     config = run_config(parameters)
-    root = book.resolve_results_dir(parameters.get("results_dir", "results"))
+    root = book.checkout_path(parameters.get("results_dir", "results"))
     print(f"experiment {config.key} in {root / config.key} ...", flush=True)
     start = time.perf_counter()
     results = cached_run(config, root, quiet=False)
@@ -208,7 +208,9 @@ def execute_page(page: Path, target: Path, parameters: dict) -> float:
     """Execute one notebook with papermill (kernel cwd: the repository root); returns the seconds taken."""
     import papermill
 
-    os.environ["PAPER_CODE_BOOK"] = "1"
+    from paper_code.figures.renderer import BOOK_ENV
+
+    os.environ[BOOK_ENV] = "1"
     start = time.perf_counter()
     declared = papermill.inspect_notebook(str(page))
     papermill.execute_notebook(

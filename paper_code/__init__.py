@@ -8,13 +8,12 @@ Public API::
     results.correlations  # pair, layer, task, pearson, spearman
 """
 
-__version__ = "0.1.0"
-
-from paper_code.config import METHOD_NAMES, PAPER_PAIRS, Config, Pair, parse_pair  # noqa: E402
-from paper_code.errors import ConfigError, DataError, PaperCodeError, ResultsError  # noqa: E402
-from paper_code.experiment import cached_run, run_experiment  # noqa: E402
-from paper_code.importance import METHODS, post_training_importances  # noqa: E402
-from paper_code.results import Results, load_results  # noqa: E402
+from paper_code._version import __version__
+from paper_code.config import METHOD_NAMES, PAPER_PAIRS, Config, Pair, parse_pair
+from paper_code.errors import ConfigError, DataError, PaperCodeError, ResultsError
+from paper_code.experiment import cached_run, run_experiment
+from paper_code.importance import METHODS, post_training_importances
+from paper_code.results import Results, load_results
 
 __all__ = [
     "METHODS",

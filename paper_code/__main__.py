@@ -166,7 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     f"final average accuracy {results.final_average_accuracy():.4f}"
                 )
         elif args.command == "sweep":
-            from paper_code.sweep import expand_grid, plan_sweep, run_sweep  # noqa: PLC0415
+            from paper_code.sweep import SWEEP_FILE, expand_grid, plan_sweep, run_sweep  # noqa: PLC0415
 
             # The grid sets reg, lam and seed of every trial (and adds each reg to --methods); the base only
             # carries the single-valued parameters, so it is built with fine-tuning, valid for any --methods.
@@ -182,9 +182,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             table = run_sweep(plan, args.out, quiet=args.quiet, data_root=args.data_root)
             if not args.quiet:
                 print(table.drop(columns=["key", "trial_dir"]).to_string(index=False))
-                print(f"sweep table: {args.out / 'sweep.csv'}")
+                print(f"sweep table: {args.out / SWEEP_FILE}")
         elif args.command == "prune":
-            from paper_code.analysis.command import prune_results  # noqa: PLC0415
+            from paper_code.analysis.prune_results import prune_results  # noqa: PLC0415
             from paper_code.analysis.overlap import DEFAULT_TOP_PERCENTS  # noqa: PLC0415
             from paper_code.analysis.pruning import DEFAULT_FRACTIONS  # noqa: PLC0415
 

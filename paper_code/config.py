@@ -12,7 +12,7 @@ import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable
 
 from paper_code.errors import ConfigError
 
@@ -205,18 +205,26 @@ class Config:
         data["pairs"] = list(self.pairs)
         return data
 
-    def identity(self) -> dict[str, Any]:
+    def identity(self, without: Iterable[str] = ()) -> dict[str, Any]:
         """Parameters that change the numbers; ``device`` is excluded on purpose.
 
         A field added after results were first written is left out while it holds
         the value those older results were computed with (:data:`LEGACY_VALUES`),
         so every folder written before it existed keeps its key.
+
+        ``without`` leaves further fields out: two runs whose identities without ``("seed",)`` are equal
+        are seeds of one configuration; without the fields a study varies, trials of one study.
         """
+        unknown = sorted(set(without) - {f.name for f in dataclasses.fields(self)})
+        if unknown:
+            raise ConfigError(f"identity(without=...) names unknown field(s): {', '.join(unknown)}")
         data = self.to_dict()
         data.pop("device")
         for name, legacy in LEGACY_VALUES.items():
             if data[name] == legacy:
                 data.pop(name)
+        for name in without:
+            data.pop(name, None)
         return data
 
     @property

@@ -28,13 +28,11 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from paper_code import __version__
+from paper_code._version import __version__
 from paper_code.config import Config
 from paper_code.correlation import CORRELATION_COLUMNS, correlate
 from paper_code.data import RAW_MD5, Task, load_mnist, make_permutations, make_tasks
 from paper_code.errors import ConfigError, ResultsError
-from paper_code.folder_lock import locked
-from paper_code.results_folder import clear_results, plan_folder
 from paper_code.importance import METHODS, SITracker, post_training_importances
 from paper_code.importance.per_sample import ParamStats
 from paper_code.model import MLP, build_model
@@ -59,6 +57,8 @@ from paper_code.results import (
     write_json,
     write_tensor_file,
 )
+from paper_code.results.lock import locked
+from paper_code.results.plan import clear_results, plan_folder
 from paper_code.train import EWCPenalty, accuracy, make_optimizer, train_task
 
 Importances = dict[str, ParamStats]

@@ -9,6 +9,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+#: The committed study (the λ grid, the sensitivity study, the analyses, the author's logs), relative to the
+#: checkout: small result files that travel with the repository and that the book reads.
+STUDY_DIR = Path("study")
+
 #: Environment variable that overrides where MNIST lives.
 DATA_ENV = "PAPER_CODE_DATA"
 
@@ -54,3 +58,19 @@ def project_root(start: str | os.PathLike[str] | None = None) -> Path:
         except OSError:
             continue
     return here
+
+
+def checkout_path(path: str | os.PathLike[str]) -> Path:
+    """The folder a page parameter or a dashboard option names: an absolute path as given, a relative one
+    taken from the checkout (:func:`project_root`), so ``"study/grid"`` is the same folder from any working
+    directory inside it."""
+    given = Path(path).expanduser()
+    return given if given.is_absolute() else project_root() / given
+
+
+def shown_path(path: str | os.PathLike[str]) -> str:
+    """A folder as a reader should see it: relative to the checkout when it lies inside, else as given."""
+    try:
+        return Path(path).resolve().relative_to(project_root()).as_posix()
+    except ValueError:  # outside the checkout
+        return Path(path).as_posix()

@@ -33,8 +33,8 @@ import torch
 from paper_code.config import METHOD_NAMES, Config
 from paper_code.errors import ConfigError, PaperCodeError
 from paper_code.experiment import run_experiment
-from paper_code.folder_lock import locked
 from paper_code.results import load_results, read_meta, write_csv
+from paper_code.results.lock import locked
 
 SWEEP_FILE = "sweep.csv"
 TRIALS_DIR = "trials"

@@ -8,7 +8,7 @@ Give the results folders of one configuration run with several seeds, each with 
 
 The tables go to ``study/analysis/<key>/`` (``<key>``: the configuration's key with seed 0) and
 are small enough to commit; the book's pages read nothing else. See
-:mod:`paper_code.analysis.study_files` for the files and README ("The analysis of trained networks").
+:mod:`paper_code.analysis.across_seeds` for the files and README ("The analysis of trained networks").
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 
 from paper_code.analysis.overlap import DEFAULT_TOP_PERCENTS
 from paper_code.analysis.pruning import DEFAULT_FRACTIONS
-from paper_code.analysis.study_files import ANALYSIS_DIR, write_analysis
+from paper_code.analysis.across_seeds import ANALYSIS_DIR, write_analysis
 from paper_code.errors import PaperCodeError
 
 

@@ -19,10 +19,11 @@ import argparse
 import time
 from pathlib import Path
 
-from paper_code.analysis.explanation import P_SUMMARY_FILE, explanation_check, write_explanation
-from paper_code.analysis.variants import VARIANTS_FILE, write_variant_correlations
-from paper_code.results import write_csv
-from paper_code.sensitivity import (
+from paper_code.analysis.explanation import explanation_check, write_explanation
+from paper_code.analysis.variants import write_variant_correlations
+from paper_code.results import EXPLANATION_P_FILE, VARIANTS_FILE, write_csv
+from paper_code.studies.grid import DEFAULT_REG, GRID_DIR, load_study
+from paper_code.studies.sensitivity import (
     KEY_NUMBERS_FILE,
     RESET_DIR,
     SI_TASK_DIR,
@@ -33,7 +34,6 @@ from paper_code.sensitivity import (
     si_task_configs,
     variant_tables,
 )
-from paper_code.study import DEFAULT_REG, GRID_DIR, load_study
 from paper_code.sweep import plan_sweep, run_sweep
 
 
@@ -60,7 +60,7 @@ def main() -> None:
         if not (folder / VARIANTS_FILE).is_file():
             print(f"variants of {folder.name} (seed {results.config.seed}) ...", flush=True)
             write_variant_correlations(results)
-        if not (folder / P_SUMMARY_FILE).is_file():
+        if not (folder / EXPLANATION_P_FILE).is_file():
             print(f"eq. (1)-(3) check of {folder.name} ...", flush=True)
             write_explanation(folder, explanation_check(results))
 

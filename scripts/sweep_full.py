@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from paper_code.study import (
+from paper_code.studies.grid import (
     GRID_DIR,
     REFERENCE_CONFIG,
     REFERENCE_DIR,
@@ -26,10 +26,10 @@ from paper_code.study import (
     read_grid,
     widened_configs,
 )
+from paper_code.sweep import plan_sweep, run_sweep
 
 #: How many half-decade steps a λ grid may grow beyond the planned one.
 MAX_WIDENINGS = 3
-from paper_code.sweep import plan_sweep, run_sweep
 
 
 def main() -> None:

@@ -1,15 +1,18 @@
-"""Shared fixtures: a small random float64 network and the small-run configuration."""
+"""Shared fixtures: a small random float64 network, the small-run configuration, and how far two runs that
+differ only in rounding may drift."""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import torch
 
 from paper_code.config import Config
 from paper_code.model import MLP
+from paper_code.results import Results
 
 SMALL_SIZES = (12, 7, 5, 4)
 
@@ -60,3 +63,33 @@ def require_program(program: str, found: bool | None = None) -> None:
         if line.startswith(f"{program}:"):
             pytest.skip(line.split(":", 1)[1].strip())
     pytest.fail(f"{program} is missing: run `make setup` (it installs {program} with apt-get, or says why it cannot)")
+
+
+#: How far two small runs of one configuration may drift when only rounding differs: another CPU, another
+#: instruction set, another thread count. Measured on two machines and three instruction sets
+#: (ATEN_CPU_CAPABILITY=default, avx2, avx512), 1 and 2 threads: accuracy identical, |Δ pearson| ≤ 6e-8,
+#: |Δ spearman| ≤ 4e-6 (float32 importances that nearly tie swap ranks), relative |Δ| of losses and penalties
+#: ≤ 1e-7. The tolerances leave a margin of 25x or more above that; the accuracy one allows two of 1,000 test
+#: predictions to flip where two logits nearly tie. Bitwise equality is promised only within one process, one
+#: machine and one thread count.
+ROUNDING_TOLERANCE = {"accuracy": 2e-3, "pearson": 1e-5, "spearman": 1e-4, "relative": 1e-5}
+
+
+def assert_same_within_rounding(ours: Results, theirs: Results) -> None:
+    """Two runs of one configuration agree within :data:`ROUNDING_TOLERANCE`, table by table."""
+    keys = ["after_task", "eval_task"]
+    pd.testing.assert_frame_equal(ours.accuracy[keys], theirs.accuracy[keys])
+    drift = (ours.accuracy.accuracy - theirs.accuracy.accuracy).abs().max()
+    assert drift <= ROUNDING_TOLERANCE["accuracy"], f"accuracy drifted by {drift:.2e}"
+    for name in ("correlations", "per_task_correlations"):
+        a, b = getattr(ours, name), getattr(theirs, name)
+        pd.testing.assert_frame_equal(a[["pair", "layer", "task"]], b[["pair", "layer", "task"]])
+        for kind in ("pearson", "spearman"):
+            drift = (a[kind] - b[kind]).abs().max()
+            assert drift <= ROUNDING_TOLERANCE[kind], f"{name}.{kind} drifted by {drift:.2e}"
+    for column in ("task_loss", "penalty"):
+        a, b = ours.training[column], theirs.training[column]
+        drift = ((a - b).abs() / b.abs().clip(lower=1e-12)).max()
+        assert drift <= ROUNDING_TOLERANCE["relative"], f"training.{column} drifted by {drift:.2e} (relative)"
+    drift = (ours.training.train_accuracy - theirs.training.train_accuracy).abs().max()
+    assert drift <= ROUNDING_TOLERANCE["accuracy"], f"training accuracy drifted by {drift:.2e}"

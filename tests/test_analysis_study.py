@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from paper_code import run_experiment
-from paper_code.analysis.study_files import (
+from paper_code.analysis.across_seeds import (
     ANALYSIS_DIR,
     RUNS_FILE,
     TABLES,
@@ -18,12 +18,8 @@ from paper_code.analysis.study_files import (
     load_analysis,
     write_analysis,
 )
-from paper_code.analysis_pages import (
-    agreement_findings,
-    pair_agreement,
-    pruning_gaps,
-    unit_share_findings,
-)
+from paper_code.analysis.summaries import pair_agreement, pruning_gaps
+from paper_code.book.analysis import agreement_findings, unit_share_findings
 from paper_code.config import Config
 from paper_code.errors import ConfigError, ResultsError
 

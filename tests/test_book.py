@@ -22,10 +22,12 @@ import pytest
 
 from conftest import require_program
 from paper_code import book
-from paper_code.analysis.explanation import OBSERVED
+from paper_code.analysis.explanation import COMPARISONS, LITERAL_COMPARISONS, OBSERVED, explanation_check
 from paper_code.config import Config
 from paper_code.errors import PaperCodeError
 from paper_code.results import load_results
+from paper_code.studies.claim_data import claim_data
+from paper_code.studies.claims import CLAIMS
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = dict(n_tasks=3, epochs=1, train_size=2000, test_size=500, importance_samples=500)
@@ -122,11 +124,11 @@ def test_parameters_map_to_a_config_and_paths_to_the_repository(monkeypatch):
     assert config == Config(tasks=3, epochs=1, lam=10.0, reg="si", seed=2, train_size=2000, test_size=500,
                             importance_samples=500)
     assert book.page_config() == Config()
-    assert book.resolve_results_dir("results") == ROOT / "results"
-    assert book.resolve_results_dir("/tmp/x") == Path("/tmp/x")
+    assert book.checkout_path("results") == ROOT / "results"
+    assert book.checkout_path("/tmp/x") == Path("/tmp/x")
     # From another working directory inside the checkout (JupyterLab runs pages from book/), the same folder.
     monkeypatch.chdir(ROOT / "book")
-    assert book.resolve_results_dir("results") == ROOT / "results"
+    assert book.checkout_path("results") == ROOT / "results"
     monkeypatch.undo()
     with pytest.raises(PaperCodeError, match="pearson"):
         book.check_correlation("kendall")
@@ -135,12 +137,12 @@ def test_parameters_map_to_a_config_and_paths_to_the_repository(monkeypatch):
 # --------------------------------------------------------------------------- the small run, through the library
 def test_explanation_check_sees_the_runs_networks(built):
     results = load_results(built.run)
-    check = book.explanation_check(results)
+    check = explanation_check(results)
     assert check.stored_mismatch < 1e-4
     assert list(check.p_summary["task"]) == [1, 2, 3]
     assert ((check.p_summary["mean"] > 0) & (check.p_summary["mean"] < 1)).all()
     assert len(check.p_last) == SMALL["importance_samples"]
-    assert len(check.agreement) == 3 * 3 * (len(book.COMPARISONS) + len(book.LITERAL_COMPARISONS))
+    assert len(check.agreement) == 3 * 3 * (len(COMPARISONS) + len(LITERAL_COMPARISONS))
     # The per-sample FIS–MAS² row equals the run's own stored correlation (same importances, same rule).
     stored = results.per_task_correlations.query("pair == 'fis_mas2'").set_index(["task", "layer"]).pearson
     observed = check.agreement[check.agreement.comparison == OBSERVED].set_index(["task", "layer"]).pearson
@@ -149,11 +151,11 @@ def test_explanation_check_sees_the_runs_networks(built):
 
 def test_claims_table_grades_the_small_run_alone(built):
     results = load_results(built.run)
-    data = book.claim_data(results, built.results_dir, ROOT / "study" / "grid")
+    data = claim_data(results, built.results_dir, ROOT / "study" / "grid")
     assert sorted(data.sources) == [results.config.seed]  # the small configuration is not in the study
     claims = book.claims_table(data, "spearman")
     assert list(claims.columns) == ["section", "claim", "test", "Pearson", "Spearman", "evidence"]
-    assert len(claims) == len(book.CLAIMS)
+    assert len(claims) == len(CLAIMS)
     ewc = claims[claims["claim"].str.startswith("Despite")].iloc[0]
     assert ewc["Pearson"] == "not computed" and "another configuration" in ewc["evidence"]
     assert claims[claims["claim"].str.startswith("Squaring")].iloc[0]["Spearman"] == "not applicable"
@@ -224,7 +226,7 @@ def test_discussion_table_lists_every_claim(built):
     markdown = [out["data"]["text/markdown"] for out in outputs(executed(built, "discussion"))
                 if "text/markdown" in out.get("data", {})]
     claims_text = next(text for text in markdown if text.startswith("| #"))
-    assert claims_text.count("\n| ") == len(book.CLAIMS) + 1  # rule line + one row per claim
+    assert claims_text.count("\n| ") == len(CLAIMS) + 1  # rule line + one row per claim
     assert any(text.startswith("On the seed band of this configuration, with Pearson's coefficient") for text in markdown)
 
 

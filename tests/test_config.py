@@ -96,3 +96,12 @@ def test_a_field_added_later_keeps_the_keys_of_folders_written_before_it():
     assert Config(optimizer_state="kept").key != loaded.key
     with pytest.raises(ConfigError, match="optimizer_state='sometimes' is unknown"):
         Config(optimizer_state="sometimes")
+
+
+def test_identity_without_leaves_out_the_named_fields_only():
+    a, b = Config(seed=0, lam=3.0), Config(seed=4, lam=10.0)
+    assert a.identity(without=("seed",)) != b.identity(without=("seed",))
+    assert a.identity(without=("seed", "lam")) == b.identity(without=("seed", "lam"))
+    assert set(Config().identity()) - set(Config().identity(without=("reg", "lam", "seed"))) == {"reg", "lam", "seed"}
+    with pytest.raises(ConfigError, match="sed"):
+        Config().identity(without=("sed",))

@@ -20,7 +20,7 @@ pytestmark = [
 ]
 
 #: CUDA and CPU kernels round differently (and sum in other orders); over a small run the drift stays at the
-#: level of float32 rounding amplified by training, as between two CPUs (tests/test_study.py, CROSS_MACHINE),
+#: level of float32 rounding amplified by training, as between two CPUs (tests/conftest.py, ROUNDING_TOLERANCE),
 #: with a wider margin: cuBLAS may split reductions differently again.
 TOLERANCE = {"accuracy": 5e-3, "pearson": 1e-4, "spearman": 1e-3}
 

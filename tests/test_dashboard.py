@@ -25,11 +25,11 @@ import pandas as pd
 import pytest
 
 from conftest import require_program, small_config
-from paper_code.catalog import Catalog
 from paper_code.config import Config
-from paper_code.dashboard import Dashboard
+from paper_code.dashboard.job import Load, RunLock, is_large, refusal, training_steps
+from paper_code.dashboard.panel import Dashboard
 from paper_code.errors import ConfigError, ResultsError
-from paper_code.run_gate import Load, RunLock, is_large, refusal, training_steps
+from paper_code.studies.catalog import Catalog
 
 ROOT = Path(__file__).resolve().parents[1]
 GRID = ROOT / "study" / "grid"
@@ -100,7 +100,7 @@ def test_large_runs_wait_for_an_idle_server_small_ones_do_not():
 def test_run_lock_is_exclusive_across_processes(tmp_path):
     lock = RunLock(tmp_path)
     assert lock.acquire("run A") is None
-    probe = ("import sys; from paper_code.run_gate import RunLock; "
+    probe = ("import sys; from paper_code.dashboard.job import RunLock; "
              "held = RunLock(sys.argv[1]).acquire('run B'); print(held if held else 'acquired')")
     other = subprocess.run([sys.executable, "-c", probe, str(tmp_path)], capture_output=True, text=True, cwd=ROOT)
     assert other.stdout.strip() == "run A", other.stderr
@@ -212,9 +212,9 @@ def free_port() -> int:
 
 @contextmanager
 def dashboard_server(results_dir: Path, log: Path) -> Iterator[str]:
-    """`python -m paper_code.dashboard_server` (what `make dashboard` runs) on a free port, stopped on exit."""
+    """`python -m paper_code.dashboard.server` (what `make dashboard` runs) on a free port, stopped on exit."""
     port = free_port()
-    command = [sys.executable, "-m", "paper_code.dashboard_server", "--port", str(port), "--results-dir",
+    command = [sys.executable, "-m", "paper_code.dashboard.server", "--port", str(port), "--results-dir",
                str(results_dir)]
     with open(log, "w") as output:
         server = subprocess.Popen(command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 import torch
 
-from conftest import small_config
+from conftest import assert_same_within_rounding, small_config
 from scipy import stats
 
 from paper_code import experiment, load_results, parse_pair, run_experiment
@@ -217,9 +217,11 @@ def test_average_forgetting_by_hand(tmp_path):
     assert results.final_average_accuracy() == pytest.approx((0.6 + 0.9 + 0.97) / 3)
 
 
-def test_the_thread_count_does_not_change_what_is_learned(tmp_path):
-    """Importances (the large products that feed back into training through the penalty) run on one thread,
-    so a run on two threads learns exactly what a single-threaded sweep trial learns."""
+def test_the_thread_count_changes_only_the_rounding(tmp_path):
+    """A run on one thread and on two learns the same within rounding: a CPU matmul sums in another order with
+    another thread count, so the two are not bitwise equal (PyTorch promises that only for one machine, build and
+    thread count), and training carries the difference forward, but at this size it stays far below anything a
+    result could show."""
     config = small_config(tasks=3, train_size=6000, importance_samples=5000)
     previous = torch.get_num_threads()
     runs = {}
@@ -229,8 +231,4 @@ def test_the_thread_count_does_not_change_what_is_learned(tmp_path):
             runs[threads] = run_experiment(config, tmp_path / f"threads{threads}", quiet=True)
     finally:
         torch.set_num_threads(previous)
-    pd.testing.assert_frame_equal(runs[1].accuracy, runs[2].accuracy, check_exact=True)
-    exact = ["task", "epoch", "task_loss", "train_accuracy"]
-    pd.testing.assert_frame_equal(runs[1].training[exact], runs[2].training[exact], check_exact=True)
-    # The logged penalty is a float32 sum over 280,000 weights, which threads add in another order: float32 rounding.
-    pd.testing.assert_series_equal(runs[1].training.penalty, runs[2].training.penalty, rtol=1e-6, atol=0)
+    assert_same_within_rounding(runs[2], runs[1])

@@ -14,7 +14,7 @@ import pytest
 from conftest import small_config
 from paper_code import experiment, load_results, run_experiment
 from paper_code.errors import ResultsError
-from paper_code.folder_lock import OWNER_FILE
+from paper_code.results.lock import OWNER_FILE
 from paper_code.sweep import plan_sweep, run_sweep
 
 pytestmark = pytest.mark.slow

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from paper_code import claims
-from paper_code.claims import ClaimData
-from paper_code.grading import DIRECTION, FAILS, HOLDS, MOSTLY, NOT_APPLICABLE, NOT_COMPUTED
+from paper_code.studies import claims
+from paper_code.studies.claims import ClaimData
+from paper_code.studies.grading import DIRECTION, FAILS, HOLDS, MOSTLY, NOT_APPLICABLE, NOT_COMPUTED
 
 LAYERS, TASKS = (1, 2, 3), (1, 2, 3, 4)
 

@@ -24,11 +24,29 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "paper_code"
-#: The core: what a plain `pip install` user runs (README, "Running an experiment").
-CORE_MODULES = [
-    "__init__", "__main__", "atomic", "config", "correlation", "data", "errors", "experiment", "extras",
-    "folder_lock", "locations", "model", "results", "study", "sweep", "train",
-]
+
+
+def layers() -> list[list[str]]:
+    """The layers of pyproject.toml's import-linter contract, top first, each a list of its sibling modules."""
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+    stack = next(c for c in contracts if c["type"] == "layers")["layers"]
+    return [[name.strip() for name in layer.split("|")] for layer in stack]
+
+
+def core_modules() -> list[str]:
+    """The core, read from the layout: everything below the figures, which a plain `pip install` user runs
+    (README, "Running an experiment": run, sweep, prune and data) without any extra."""
+    stack = layers()
+    below = next(i for i, layer in enumerate(stack) if "paper_code.figures" in layer) + 1
+    return [name for layer in stack[below:] for name in layer]
+
+
+def module_files(module: str) -> list[Path]:
+    """The source files of a module of the package, or of every module of a subpackage."""
+    path = PACKAGE.joinpath(*module.split(".")[1:])
+    return sorted(path.rglob("*.py")) if path.is_dir() else [path.with_suffix(".py")]
+
+
 #: Imported by a core module only on a path that checks for it first (sweep.py's optional Ray engine).
 GUARDED_OPTIONAL = {"ray"}
 #: Top-level modules of the extras, blocked in the second test.
@@ -58,7 +76,10 @@ def imported_top_level_names(path: Path) -> set[str]:
 
 
 def test_every_core_import_is_a_declared_dependency():
-    files = [PACKAGE / f"{name}.py" for name in CORE_MODULES] + sorted((PACKAGE / "importance").glob("*.py"))
+    files = [path for module in core_modules() + ["paper_code.__init__", "paper_code.__main__"]
+             for path in module_files(module)]
+    assert PACKAGE / "experiment.py" in files and PACKAGE / "importance" / "fis.py" in files
+    assert all(path.is_file() for path in files), [path for path in files if not path.is_file()]
     providers = importlib.metadata.packages_distributions()
     declared = declared_dependencies()
     undeclared = {}
@@ -82,7 +103,7 @@ def test_core_runs_with_every_extra_blocked(tmp_path):
         from paper_code.__main__ import main
         assert main(["run", "--out", {str(tmp_path / "run")!r}, *{TINY_RUN!r}]) == 0
         assert main(["sweep", "--out", {str(tmp_path / "sweep")!r}, "--seed", "0,1", *{TINY_RUN!r}]) == 0
-        import paper_code, paper_code.study
+        import paper_code, paper_code.studies.grid, paper_code.analysis.prune_results
         results = paper_code.load_results({str(tmp_path / "run")!r})
         assert len(results.correlations) == 21, results.correlations
         from paper_code.extras import MissingExtraError
@@ -94,7 +115,7 @@ def test_core_runs_with_every_extra_blocked(tmp_path):
             else:
                 raise AssertionError(what + " worked without plotly")
 
-        for module in ("paper_code.plots", "paper_code.study_plots", "paper_code.sensitivity_plots"):
+        for module in ("paper_code.figures.run", "paper_code.figures.grid", "paper_code.figures.sensitivity"):
             needs_the_book_extra(lambda: __import__(module), module)
         import paper_code.book  # the page helpers import; drawing is what needs plotly
         needs_the_book_extra(paper_code.book.setup_plotly, "paper_code.book.setup_plotly()")

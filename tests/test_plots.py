@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from paper_code import plots
-from paper_code.book import setup_plotly
+from paper_code.figures import run as plots
+from paper_code.figures.renderer import setup_plotly
+from paper_code.labels import pair_label
 
 
 def correlations_table(pairs=("mas_fis", "mas_sig"), tasks=4) -> pd.DataFrame:
@@ -29,9 +30,9 @@ def accuracy_table(tasks=3) -> pd.DataFrame:
 
 
 def test_pair_labels():
-    assert plots.pair_label("mas_fis") == "MAS–FIS"
-    assert plots.pair_label("fis_mas2") == "FIS–MAS²"
-    assert plots.pair_label("si_sig") == "SI–SIG"
+    assert pair_label("mas_fis") == "MAS–FIS"
+    assert pair_label("fis_mas2") == "FIS–MAS²"
+    assert pair_label("si_sig") == "SI–SIG"
 
 
 def test_surface_holds_both_coefficients_on_a_fixed_scale():
@@ -104,18 +105,6 @@ def test_accuracy_heatmap_is_the_accuracy_matrix():
     assert z[0, 0] == 0.9 and z[0, 2] == pytest.approx(0.13) and z[2, 0] == 0.9
     assert list(heatmap.x) == [1, 2, 3] and list(heatmap.y) == [1, 2, 3]
     assert heatmap.texttemplate == "%{z:.2f}" and (heatmap.zmin, heatmap.zmax) == (0.0, 1.0)
-
-
-def test_surface_explorer_menu_shows_one_surface_and_the_plane():
-    table = correlations_table()
-    figure = plots.surface_explorer(table, ["mas_fis", "mas_sig", "fis_si"], "pearson")
-    (menu,) = figure.layout.updatemenus
-    # fis_si is not in the table: two pairs x two coefficients.
-    assert len(menu.buttons) == 4 and len(figure.data) == 6
-    for button in menu.buttons:
-        shown = [trace for trace, flag in zip(figure.data, button.args[0]["visible"]) if flag]
-        assert len(shown) == 2 and sum(t.opacity == 0.25 for t in shown) == 1
-    assert [t.visible for t in figure.data] == menu.buttons[0].args[0]["visible"]
 
 
 def test_agreement_bars_and_histogram():

@@ -11,7 +11,7 @@ import torch
 
 from paper_code import run_experiment
 from paper_code.__main__ import main
-from paper_code.analysis.command import prune_results
+from paper_code.analysis.prune_results import prune_results
 from paper_code.analysis.overlap import chance_jaccard, jaccard, topk_overlap_table
 from paper_code.analysis.pruning import PRUNING_COLUMNS, pruning_table, removal_masks
 from paper_code.analysis.ranking import count_of, lowest_mask, pooled_lowest_masks, top_set

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from paper_code.sensitivity import KEY_NUMBERS, key_number_table, key_numbers, summary, toward_paper
+from paper_code.studies.sensitivity import KEY_NUMBERS, key_number_table, key_numbers, summary, toward_paper
 
 PAIRS = ("mas_fis", "fis_mas2", "mas_si", "fis_si", "mas_sig", "fis_sig", "si_sig")
 

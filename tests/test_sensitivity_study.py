@@ -10,7 +10,7 @@ import pytest
 
 from paper_code.analysis.explanation import read_explanation
 from paper_code.analysis.variants import VARIANTS, read_variant_correlations
-from paper_code.sensitivity import (
+from paper_code.studies.sensitivity import (
     KEY_NUMBERS_FILE,
     RESET_DIR,
     SI_TASK_DIR,
@@ -20,7 +20,7 @@ from paper_code.sensitivity import (
     read_key_numbers,
     variant_tables,
 )
-from paper_code.study import DEFAULT_REG, load_study
+from paper_code.studies.grid import DEFAULT_REG, load_study
 
 ROOT = Path(__file__).resolve().parents[1]
 

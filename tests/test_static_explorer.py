@@ -12,8 +12,8 @@ import pytest
 
 from conftest import require_program
 from paper_code.results import load_results
-from paper_code.static_explorer import DECIMALS, static_explorer
-from paper_code.study import load_study
+from paper_code.figures.explorer import DECIMALS, static_explorer
+from paper_code.studies.grid import load_study
 
 ROOT = Path(__file__).resolve().parents[1]
 GRID = ROOT / "study" / "grid"

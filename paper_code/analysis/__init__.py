@@ -8,10 +8,14 @@
 - :mod:`~paper_code.analysis.overlap`: Jaccard overlap of the top-k% weights of two importances;
 - :mod:`~paper_code.analysis.structure`: how close each importance matrix is to a row × column product,
   and how much of two importances' agreement that unit-level structure carries;
-- :mod:`~paper_code.analysis.study_files`: the small tables of several runs that the book's pages read;
+- :mod:`~paper_code.analysis.prune_results`: the ``prune`` command, writing both tables into a results folder;
+- :mod:`~paper_code.analysis.across_seeds`: one configuration analysed across its seeds, the small tables the
+  book's pages read, and :mod:`~paper_code.analysis.summaries`: the statistics the pages quote from them;
+- :mod:`~paper_code.analysis.spread`: when a gap between seed means is within the seed spread;
 - :mod:`~paper_code.analysis.explanation`: the paper's eqs. (1)-(3), per sample and as written, on the saved networks;
 - :mod:`~paper_code.analysis.variants`: correlations under choices that do not change training (MAS on the
   logits, importances over all rows, biases), recomputed from the saved networks.
 
-Nothing here trains: every function reads a results folder (checkpoints, importances, permutations).
+Nothing here trains: every function reads a results folder (checkpoints, importances, permutations) or the
+tables computed from one.
 """

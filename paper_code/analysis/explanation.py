@@ -34,7 +34,15 @@ from paper_code.data import MNISTArrays, load_mnist, make_tasks
 from paper_code.errors import PaperCodeError
 from paper_code.importance import post_training_importances
 from paper_code.model import MLP, build_model
-from paper_code.results import CHECKPOINTS_DIR, IMPORTANCES_DIR, Results, task_file, write_csv
+from paper_code.results import (
+    CHECKPOINTS_DIR,
+    EXPLANATION_AGREEMENT_FILE,
+    EXPLANATION_P_FILE,
+    IMPORTANCES_DIR,
+    Results,
+    task_file,
+    write_csv,
+)
 
 EQ2 = "FIS vs (Σ_k ∂p_k/∂θ)²  [eq. 2]"
 EQ2_PER_SAMPLE = "FIS vs Σ_k (∂p_k/∂θ)²"
@@ -43,6 +51,11 @@ EQ3_PER_SAMPLE = "MAS vs Σ_k |∂p_k/∂θ|"
 DROP_INVERSE_P = "(Σ_k ∂log p_k/∂θ)² vs (Σ_k ∂p_k/∂θ)²"
 #: Per-sample importances against the formulas of eqs. (2)–(3).
 COMPARISONS = (EQ2, EQ2_PER_SAMPLE, EQ3, EQ3_PER_SAMPLE, DROP_INVERSE_P)
+#: Short ids of those comparisons, as the committed analysis names them (``eq23.csv``).
+EQ23_IDS: dict[str, str] = {
+    "eq2": EQ2, "eq2_per_sample": EQ2_PER_SAMPLE, "eq3": EQ3, "eq3_per_sample": EQ3_PER_SAMPLE,
+    "drop_inverse_p": DROP_INVERSE_P,
+}
 
 EQ1_LITERAL = "FIS vs (Σ_k ∂log p_k/∂θ)²  [eq. 1 as written]"
 EQ3_LITERAL = "MAS vs Σ_k ∂‖p_k‖²/∂θ  [eq. 3 as written, signed]"
@@ -217,21 +230,17 @@ def explanation_check(results: Results, tasks: Iterable[int] | None = None,
     return ExplanationCheck(pd.DataFrame(summaries), p_last, pd.DataFrame(agreement), mismatch)
 
 
-#: The check's tables, written into the run's folder (small files a study commits, so the seed band of the
-#: premise and of eqs. (2)-(3) can be shown where the checkpoints are not kept).
-P_SUMMARY_FILE = "explanation_p.csv"
-AGREEMENT_FILE = "explanation_agreement.csv"
-
-
 def write_explanation(folder: str | os.PathLike[str], check: ExplanationCheck) -> None:
+    """The check's tables, written into the run's folder: small files a study commits, so the seed band of the
+    premise and of eqs. (2)-(3) can be shown where the checkpoints are not kept."""
     folder = Path(folder)
-    write_csv(folder / P_SUMMARY_FILE, list(check.p_summary.columns), check.p_summary.to_dict("records"))
-    write_csv(folder / AGREEMENT_FILE, list(check.agreement.columns), check.agreement.to_dict("records"))
+    write_csv(folder / EXPLANATION_P_FILE, list(check.p_summary.columns), check.p_summary.to_dict("records"))
+    write_csv(folder / EXPLANATION_AGREEMENT_FILE, list(check.agreement.columns), check.agreement.to_dict("records"))
 
 
 def read_explanation(folder: str | os.PathLike[str]) -> tuple[pd.DataFrame, pd.DataFrame] | None:
     """The check's ``p_summary`` and ``agreement`` tables stored in ``folder``, or None if it holds none."""
     folder = Path(folder)
-    if not (folder / P_SUMMARY_FILE).is_file() or not (folder / AGREEMENT_FILE).is_file():
+    if not (folder / EXPLANATION_P_FILE).is_file() or not (folder / EXPLANATION_AGREEMENT_FILE).is_file():
         return None
-    return pd.read_csv(folder / P_SUMMARY_FILE), pd.read_csv(folder / AGREEMENT_FILE)
+    return pd.read_csv(folder / EXPLANATION_P_FILE), pd.read_csv(folder / EXPLANATION_AGREEMENT_FILE)

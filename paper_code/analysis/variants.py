@@ -32,12 +32,12 @@ from paper_code.importance import post_training_importances
 from paper_code.importance.mas_logits import MAS_LOGITS
 from paper_code.importance.per_sample import ParamStats, gradient_statistics
 from paper_code.model import MLP, build_model
-from paper_code.results import CHECKPOINTS_DIR, IMPORTANCES_DIR, Results, task_file, write_csv
+from paper_code.results import CHECKPOINTS_DIR, IMPORTANCES_DIR, VARIANTS_FILE, Results, task_file, write_csv
 
 #: The variants, in the order the sensitivity page shows them.
 VARIANTS: tuple[str, ...] = ("mas_logits", "all_rows", "biases")
-#: Written into the run's folder: ``variant`` followed by the columns of ``correlations.csv``.
-VARIANTS_FILE = "correlations_variants.csv"
+#: Columns of :data:`~paper_code.results.VARIANTS_FILE` in the run's folder: ``variant``, then those of
+#: ``correlations.csv``.
 VARIANT_COLUMNS: tuple[str, ...] = ("variant",) + CORRELATION_COLUMNS
 
 

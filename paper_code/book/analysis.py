@@ -1,0 +1,278 @@
+"""Tables and sentences of the pages "Do they prune alike?" and "Why they agree".
+
+The numbers come from :mod:`paper_code.analysis.summaries` (seed means first, then any mean over layers or
+fractions); this module only phrases them, so the text of the pages always matches the data they show.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from paper_code.analysis import summaries as s
+from paper_code.analysis.across_seeds import Analysis
+from paper_code.analysis.overlap import chance_jaccard
+from paper_code.analysis.spread import SPREAD_MULTIPLE
+from paper_code.book.render import Markdown
+from paper_code.config import DEFAULT_METHODS, Config
+from paper_code.labels import describe, method_label, pair_label, plural, side_label
+from paper_code.locations import shown_path
+from paper_code.model import LAYER_SIZES
+
+SCOPE_NAMES = {"layer": "layer-wise", "global": "global"}
+
+
+def _pair_name(a: str, b: str) -> str:
+    return f"{method_label(a)}–{method_label(b)}"
+
+
+# --------------------------------------------------------------------------- provenance
+def analysis_provenance(analysis: Analysis) -> Markdown:
+    """Which runs the page shows, and whether they are at the paper's scale."""
+    runs = analysis.runs
+    config = analysis.config
+    scale = describe(config).replace(f", seed {config.seed}", "")
+    text = (f"**Analysis shown:** `{shown_path(analysis.folder)}` · {plural(len(runs), 'run')} (seeds "
+            f"{', '.join(str(seed) for seed in analysis.seeds)}; {scale}, {config.test_size} test rows per task) · "
+            f"run keys {', '.join(f'`{k}`' for k in runs.key)} · tables written by `scripts/analyze_study.py`")
+    if analysis.key != Config().key:
+        text += ("\n\n**These are not the paper-scale runs.** The tables come from small runs of the configuration "
+                 "above; `make analysis RUNS=\"…\"` on the paper-scale runs (with their checkpoints) rewrites this "
+                 "page's numbers.")
+    return Markdown(text)
+
+
+# --------------------------------------------------------------------------- pruning
+def pruning_findings(pruning: pd.DataFrame) -> Markdown:
+    summary = s.pruning_summary(pruning)
+    after = int(pruning.after_task.max())
+    seeds = int(pruning.seed.nunique())
+    unpruned = summary[summary.fraction == 0]["mean"]
+    lines = []
+    if not unpruned.empty:
+        lines.append(f"Unpruned, the networks score {float(unpruned.iloc[0]):.4f} on average over the {after} tasks "
+                     f"learned (mean over {plural(seeds, 'seed')}).")
+    for scope in ("layer", "global"):
+        if not (summary.scope == scope).any():
+            continue
+        ranking = s.pruning_ranking(summary, scope)
+        widest = s.widest_fraction(summary, scope)
+        at = summary[(summary.scope == scope) & (summary.fraction == widest)].sort_values("mean", ascending=False)
+        listed = ", ".join(f"{method_label(r.method)} {r.mean:.3f} ± {r.std:.3f}" for r in at.itertuples())
+        best, worst = ranking.iloc[0], ranking.iloc[-1]
+        lines.append(
+            f"**{SCOPE_NAMES[scope].capitalize()} pruning:** averaged over the pruned fractions, "
+            f"{method_label(best.method)} keeps the most accuracy ({best.mean_accuracy:.3f}) and "
+            f"{method_label(worst.method)} the least ({worst.mean_accuracy:.3f}); "
+            f"the methods are furthest apart at {100 * widest:g}% removed: {listed}."
+        )
+        data_based = ranking[ranking.method.isin(DEFAULT_METHODS)]
+        magnitude = ranking[ranking.method == "magnitude"]
+        random = ranking[ranking.method == "random"]
+        if not data_based.empty and not magnitude.empty:
+            beaten = data_based[data_based.mean_accuracy > float(magnitude.mean_accuracy.iloc[0])].method.tolist()
+            lines.append(
+                f"Against the magnitude baseline ({float(magnitude.mean_accuracy.iloc[0]):.3f}): "
+                + (f"{', '.join(method_label(m) for m in beaten)} prune{'s' if len(beaten) == 1 else ''} better."
+                   if beaten else "no importance of the paper prunes better than |w|.")
+            )
+        if not data_based.empty and not random.empty:
+            below = data_based[data_based.mean_accuracy < float(random.mean_accuracy.iloc[0])].method.tolist()
+            if below:
+                lines.append(f"Below the random control ({float(random.mean_accuracy.iloc[0]):.3f}): "
+                             f"{', '.join(method_label(m) for m in below)}.")
+    return Markdown("\n\n".join(lines))
+
+
+def overlap_findings(overlap: pd.DataFrame) -> Markdown:
+    """The pairs that share most and least of their top-k% weights, against the chance level."""
+    means = s.overlap_means(overlap)
+    lines = []
+    for k in sorted(means.k.unique()):
+        rows = means[(means.k == k) & (means.method_a != "random") & (means.method_b != "random")]
+        if rows.empty:
+            continue
+        rows = rows.sort_values("jaccard", ascending=False)
+        chance = chance_jaccard(k, LAYER_SIZES[0] * LAYER_SIZES[1])
+        top = ", ".join(f"{_pair_name(r.method_a, r.method_b)} {r.jaccard:.2f}" for r in rows.head(3).itertuples())
+        low = rows.iloc[-1]
+        lines.append(f"- **top {k:g}%** (chance {chance:.3f}): most shared {top}; least shared "
+                     f"{_pair_name(low.method_a, low.method_b)} {low.jaccard:.2f}")
+    return Markdown("Jaccard overlap of the top-k% weights, mean over seeds and layers:\n\n" + "\n".join(lines))
+
+
+def agreement_table(agreement: pd.DataFrame) -> pd.DataFrame:
+    """The pairs with their correlation, top-k overlaps and pruning gaps, formatted for the page."""
+    table = pd.DataFrame({"pair": [_pair_name(a, b) for a, b in zip(agreement.method_a, agreement.method_b)],
+                          "Pearson r": agreement.pearson.map("{:.2f}".format)})
+    for column in [c for c in agreement.columns if c.startswith("jaccard_")]:
+        table[f"top {column.split('_')[1]}% Jaccard"] = agreement[column].map("{:.2f}".format)
+    for scope in ("layer", "global"):
+        if f"gap_{scope}" in agreement:
+            table[f"pruning gap ({scope})"] = [f"{g:.3f}" + (" ✓" if alike else "")
+                                               for g, alike in zip(agreement[f"gap_{scope}"], agreement[f"alike_{scope}"])]
+    return table
+
+
+def agreement_findings(agreement: pd.DataFrame) -> Markdown:
+    """Does a higher correlation go with shared top weights and alike pruning? Rank correlations across pairs."""
+    if len(agreement) < 3:
+        return Markdown("Fewer than three pairs of importances: nothing to relate.")
+    jaccard = f"jaccard_{s.HEADLINE_K:g}"
+    lines = [f"Across the {len(agreement)} pairs of importances (baselines included), ranked by their correlation "
+             f"after the last task:"]
+    if jaccard in agreement:
+        rho = s.rank_correlation(agreement.pearson, agreement[jaccard])
+        lines.append(f"- the correlation orders the pairs' top-{s.HEADLINE_K:g}% overlap with Spearman ρ = {rho:+.2f};")
+    for scope in ("layer", "global"):
+        if f"gap_{scope}" not in agreement:
+            continue
+        rho = s.rank_correlation(agreement.pearson, agreement[f"gap_{scope}"])
+        alike = agreement[agreement[f"alike_{scope}"]]
+        lines.append(f"- with {SCOPE_NAMES[scope]} pruning, the correlation orders the pruning gap with ρ = {rho:+.2f} "
+                     f"(negative: more correlated pairs prune more alike); {len(alike)} of {len(agreement)} pairs prune "
+                     f"alike within {SPREAD_MULTIPLE:g} seed standard deviations"
+                     + (f" ({', '.join(_pair_name(r.method_a, r.method_b) for r in alike.itertuples())})" if len(alike) else "")
+                     + ";")
+    high = agreement[agreement.pearson >= s.HIGH_CORRELATION]
+    exceptions = []
+    for scope in ("layer", "global"):
+        if f"alike_{scope}" in agreement:
+            exceptions += [f"{_pair_name(r.method_a, r.method_b)} (r = {r.pearson:.2f}, {scope} gap "
+                           f"{getattr(r, f'gap_{scope}'):.3f})" for r in high.itertuples() if not getattr(r, f"alike_{scope}")]
+    if not high.empty:
+        lines.append(f"- pairs correlated at r ≥ {s.HIGH_CORRELATION:g} that still prune apart: "
+                     f"{', '.join(exceptions) or 'none'}.")
+    return Markdown("\n".join(lines))
+
+
+# --------------------------------------------------------------------------- baselines
+def baseline_table(correlations: pd.DataFrame) -> pd.DataFrame:
+    """Each method's correlation with |w| and with the random control, per layer, after the last task."""
+    rows = []
+    for (method, layer), cells in s.baseline_summary(correlations).groupby(["method", "layer"], sort=False):
+        row = {"importance": method_label(method), "layer": int(layer)}
+        for cell in cells.itertuples():
+            row[f"r with {method_label(cell.baseline)}"] = f"{cell.pearson_mean:.3f} ± {cell.pearson_std:.3f}"
+            row[f"ρ with {method_label(cell.baseline)}"] = f"{cell.spearman_mean:.3f}"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def baseline_findings(correlations: pd.DataFrame) -> Markdown:
+    lines = []
+    floor = s.random_floor(correlations)
+    if floor is not None:
+        lines.append(f"The random control correlates with every importance at |r| ≤ {floor:.3f} "
+                     f"(seed means): the floor against which an agreement is read.")
+    magnitude = s.magnitude_agreement(correlations)
+    if magnitude:
+        parts = ", ".join(f"{method_label(m)} {' / '.join(f'{x:.2f}' for x in v)}" for m, v in magnitude.items())
+        lines.append(f"Correlation with the magnitude |w| (layers 1 / 2 / 3, Pearson): {parts}.")
+        strongest = max(magnitude, key=lambda m: float(magnitude[m].mean()))
+        lines.append(f"{method_label(strongest)} is the closest to |w| (mean over layers "
+                     f"{float(magnitude[strongest].mean()):.2f})"
+                     + (" — SIG is |w| times the input activity, so part of this holds by construction."
+                        if strongest == "sig" else "."))
+    paper = [f"{pair_label(pair)} {float(values.mean()):.2f} (the closer of the two to |w|: "
+             f"{s.closer_to_magnitude(magnitude, members):.2f})"
+             for pair, values, members in s.paper_pairs_at_last(correlations)]
+    if paper:
+        above = s.pairs_above_magnitude(correlations, magnitude)
+        lines.append("The paper's pairs, mean over layers: " + "; ".join(paper) + ". "
+                     + f"{len(above)} of the paper's pairs agree with each other more than either member agrees with |w|"
+                     + (f" ({', '.join(pair_label(p) for p in above)})." if above else "."))
+    return Markdown("\n\n".join(lines))
+
+
+# --------------------------------------------------------------------------- unit structure
+def structure_findings(structure: pd.DataFrame) -> Markdown:
+    shares = s.structure_range(structure)
+    parts = ", ".join(f"{side_label(r.method)} {r.min:.2f}–{r.max:.2f}" for r in shares.itertuples())
+    close = [side_label(m) for m in shares.loc[shares.close, "method"]]
+    return Markdown(
+        f"Share of each importance's variation (around its mean) that the best row × column product explains, "
+        f"lowest–highest over the layers, after the last task: {parts}. "
+        + (f"At least {s.MOST:g} on every layer: {', '.join(close)}." if close
+           else f"No importance reaches {s.MOST:g} on every layer.")
+    )
+
+
+def unit_share_table(share: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "pair": share.pair.map(pair_label),
+        "layer": share.layer.astype(int),
+        "observed r": share.pearson.map("{:.2f}".format),
+        "r of the rank-1 fits": share.pearson_rank1.map("{:.2f}".format),
+        "r of the residuals": share.pearson_residual.map("{:.2f}".format),
+        "covariance in the rank-1 parts": share.rank1_share.map("{:.0%}".format),
+    })
+
+
+#: How each reading of :func:`paper_code.analysis.summaries.unit_share_reading` is written on the page.
+READING_WORDS = {
+    s.UNIT_ONLY: "unit structure",
+    s.UNIT_AND_WEIGHTS: "unit structure, and weight by weight as well",
+    s.MOSTLY_BEYOND: "mostly beyond unit structure",
+    s.PARTLY_UNIT: "partly unit structure",
+}
+
+
+def _explanation(row) -> str:
+    reading = s.unit_share_reading(row.pearson, row.rank1_share, row.pearson_residual)
+    if reading == s.TOO_WEAK:
+        return f"r = {row.pearson:.2f}, too weak to split"
+    return (f"r = {row.pearson:.2f}, {row.rank1_share:.0%} of the covariance in the rank-1 parts, residuals "
+            f"r = {row.pearson_residual:.2f}: **{READING_WORDS[reading]}**")
+
+
+def unit_share_findings(share: pd.DataFrame) -> Markdown:
+    """Pair by pair and layer by layer: how much of the agreement the row × column structure carries."""
+    lines = []
+    for pair in share.pair.unique():
+        rows = share[share.pair == pair]
+        parts = "; ".join(f"layer {int(r.layer)}: {_explanation(r)}" for r in rows.itertuples())
+        lines.append(f"- **{pair_label(pair)}** — {parts}.")
+    cells = s.unit_share_counts(share)
+    strong, carried, only, beyond = cells["strong"], cells["carried"], cells["only"], cells["beyond"]
+    summary = ""
+    if len(strong):
+        summary = (f"\n\nOf the {len(strong)} (pair, layer) cells with |r| ≥ {s.WEAK_CORRELATION:g}, the rank-1 parts "
+                   f"carry at least {s.MOST:.0%} of the covariance in {len(carried)}; in {len(only)} of these the "
+                   f"residuals correlate below {s.RESIDUAL_AGREEMENT:g}, so the agreement there is the unit structure "
+                   "and little else. "
+                   + (f"The residuals agree (r ≥ {s.RESIDUAL_AGREEMENT:g}) in {len(beyond)} cells: "
+                      + ", ".join(f"{pair_label(r.pair)} layer {int(r.layer)}" for r in beyond.itertuples())
+                      + ": there the two importances agree weight by weight, beyond their units." if len(beyond)
+                      else "In no cell do the residuals agree: unit structure is all the agreement there is."))
+    return Markdown("\n".join(lines) + summary)
+
+
+# --------------------------------------------------------------------------- against eqs. (2)-(3)
+def eq23_table(comparison: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "layer": comparison.layer,
+        "FIS vs (Σ∂p/∂θ)² [eq. 2]": comparison.eq2.map("{:.2f}".format),
+        "FIS vs its rank-1 fit": comparison.rank1_fis.map("{:.2f}".format),
+        "MAS vs |Σ∂p/∂θ| [eq. 3]": comparison.eq3.map("{:.2f}".format),
+        "MAS vs its rank-1 fit": comparison.rank1_mas.map("{:.2f}".format),
+        "FIS–MAS² observed": comparison.fis_mas2.map("{:.2f}".format),
+        "FIS–MAS² of the rank-1 fits": comparison.fis_mas2_rank1.map("{:.2f}".format),
+    })
+
+
+def eq23_findings(comparison: pd.DataFrame) -> Markdown:
+    if comparison.empty:
+        return Markdown("The runs did not compute both FIS and MAS, so eqs. (2)-(3) cannot be checked.")
+    lines = [
+        f"- layer {row.layer}: the eq. (2)-(3) surrogates reproduce FIS at r = {row.eq2:.2f} and MAS at "
+        f"r = {row.eq3:.2f}; the rank-1 fits at r = {row.rank1_fis:.2f} and {row.rank1_mas:.2f}. The observed "
+        f"FIS–MAS² correlation is {row.fis_mas2:.2f}; the rank-1 fits alone give {row.fis_mas2_rank1:.2f}."
+        for row in comparison.itertuples()
+    ]
+    closer = int(comparison.rank1_closer.sum())
+    verdict = (f"On {closer} of {len(comparison)} layers the row × column structure reproduces both importances more "
+               f"closely than the paper's eqs. (2)-(3) do" + (
+                   ": the unit-level explanation carries more of the data." if closer * 2 > len(comparison)
+                   else ": the paper's equations carry at least as much of the data."))
+    return Markdown("On each task's own importances after the last task (seed means):\n\n" + "\n".join(lines)
+                    + "\n\n" + verdict)

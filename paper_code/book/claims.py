@@ -1,0 +1,140 @@
+"""The claims' grades as a page shows them: the table, the sentence that sums it up, the check's consistency."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from paper_code.analysis.explanation import (
+    EQ1_LITERAL,
+    EQ3_LITERAL,
+    EQ3_LITERAL_ABS,
+    LITERAL,
+    OBSERVED,
+    ExplanationCheck,
+)
+from paper_code.book.render import Markdown, markdown_table
+from paper_code.book.sensitivity import claim_sensitivity
+from paper_code.labels import plural
+from paper_code.studies.claims import CLAIMS, ClaimData
+from paper_code.studies.grading import DIRECTION, FAILS, HOLDS, NOT_APPLICABLE, NOT_COMPUTED
+
+#: How a grade is reached, in the words every results page and the discussion show.
+GRADING_RULES = (
+    "**How the grades are reached.** Each claim is a condition on cells (a layer after a number of tasks; for "
+    "the SIG pairs, layer 1 and layer 3 separately), judged on the **mean over the seeds** of this configuration: "
+    "*holds* in every cell; *holds in k of N cells* in more than half of them (the worst cell is named); "
+    "*direction only* when it fails in half or more but its weaker form holds (positive everywhere for a threshold "
+    "claim; positive on layer 1 and negative somewhere on layer 3 for the SIG pattern); *does not hold* otherwise; "
+    "*not applicable* when the coefficient cannot test it. Cells undefined for every seed are counted, not judged; "
+    "the evidence also says in how many cells the condition holds for every single seed."
+)
+
+
+def claims_markdown(table: pd.DataFrame) -> Markdown:
+    """The claims table as Markdown: grades in a compact table, then each test and its evidence."""
+    compact = table[["section", "claim", "Pearson", "Spearman"]].copy()
+    compact.insert(0, "#", range(1, len(table) + 1))
+    lines = [markdown_table(compact).text, "", "How each grade was reached:", ""]
+    for number, row in enumerate(table.itertuples(index=False), start=1):
+        lines.append(f"{number}. *Test:* {row.test}. *Evidence:* {row.evidence}.")
+    return Markdown("\n".join(lines))
+
+
+def grade_counts(table: pd.DataFrame, column: str = "Pearson") -> dict[str, int]:
+    """How many claims got each grade; every "holds in k of N cells" counts as one "holds in most cells"."""
+    labels = table[column].map(lambda label: "holds in most cells" if label.startswith("holds in ") else label)
+    counts = labels.value_counts()
+    order = (HOLDS, "holds in most cells", DIRECTION, FAILS, NOT_APPLICABLE, NOT_COMPUTED)
+    return {grade: int(counts.get(grade, 0)) for grade in order}
+
+
+def claims_summary(table: pd.DataFrame) -> Markdown:
+    """One sentence per coefficient: how many claims hold everywhere, in most cells, in direction only, not at all."""
+    parts = []
+    for column in ("Pearson", "Spearman"):
+        counts = grade_counts(table, column)
+        words = [f"{counts[HOLDS]} hold in every cell", f"{counts['holds in most cells']} in most cells",
+                 f"{counts[DIRECTION]} in direction only", f"{counts[FAILS]} do not hold"]
+        rest = [f"{counts[g]} {g}" for g in (NOT_APPLICABLE, NOT_COMPUTED) if counts[g]]
+        parts.append(f"with {column}'s coefficient, of the {len(table)} claims " + ", ".join(words + rest))
+    return Markdown("On the seed band of this configuration, " + "; ".join(parts) + ".")
+
+
+def explanation_consistency(check: ExplanationCheck) -> Markdown:
+    ok = check.stored_mismatch < 1e-4
+    return Markdown(
+        f"FIS and MAS recomputed here from the saved networks differ from the importances the run stored by at "
+        f"most {check.stored_mismatch:.1e} (relative to the largest value): "
+        + ("the check sees the same networks and samples as the experiment." if ok else
+           "**they do not match**, so this check does not see what the experiment saw.")
+    )
+
+
+def grading_rules() -> Markdown:
+    return Markdown(GRADING_RULES)
+
+
+def seeds_note(data: ClaimData, shown_seed: int) -> Markdown:
+    """Which seeds the grades rest on, and where each came from."""
+    seeds = sorted(data.sources)
+    others = [s for s in seeds if s != shown_seed]
+    if not others:
+        return Markdown(
+            f"The grades rest on **one run** (seed {shown_seed}, the one shown): no other seed of this configuration "
+            "was found in the results folder or the study, so no seed band can be drawn and a single run's "
+            "numbers stand for the configuration."
+        )
+    folders = sorted({data.sources[s].rsplit("/", 1)[0] for s in others})
+    return Markdown(
+        f"The grades rest on **{plural(len(seeds), 'seed')}** of this configuration: seed {shown_seed} (the run shown "
+        f"in the figures) and seed{'s' if len(others) > 1 else ''} {', '.join(map(str, others))} "
+        f"(from {', '.join(f'`{f}`' for f in folders)})."
+    )
+
+
+def literal_forms_findings(check: ExplanationCheck, kind: str = "pearson") -> Markdown:
+    """Which form of eqs. (1)-(3) the correlations follow, from the check's numbers (means over layers and tasks)."""
+    table = check.agreement
+
+    def mean(comparison: str) -> float:
+        return float(table.loc[table["comparison"] == comparison, kind].mean())
+
+    def low(comparison: str) -> float:
+        return float(table.loc[table["comparison"] == comparison, kind].min())
+
+    observed, literal = mean(OBSERVED), mean(LITERAL)
+    follows = "the per-sample forms" if observed > literal else "the literal forms"
+    return Markdown(
+        f"Computed per sample, as the library and the paper author's scripts compute them, FIS and MAS² correlate "
+        f"at {observed:.2f} on average over layers and tasks (lowest {low(OBSERVED):.2f}). Written literally, as "
+        f"eqs. (1) and (3) state them (the square of the summed log-gradient, and the signed sum of output "
+        f"derivatives), the same pair correlates at {literal:.2f} (lowest {low(LITERAL):.2f}). FIS agrees with its "
+        f"literal form at {mean(EQ1_LITERAL):.2f}, MAS with the literal sum at {mean(EQ3_LITERAL):.2f} signed and "
+        f"{mean(EQ3_LITERAL_ABS):.2f} in magnitude. The paper's strong FIS–MAS² agreement therefore follows "
+        f"**{follows}**: near a minimum the per-sample gradients largely cancel in a sum over samples, so the summed "
+        "quantities of the equations as written are a different, much noisier object than the importances."
+        if observed > literal else
+        f"Written literally, as eqs. (1) and (3) state them, FIS and MAS² correlate at {literal:.2f} on average, "
+        f"above the {observed:.2f} of the per-sample forms the library computes: the correlations follow "
+        f"**{follows}** here."
+    )
+
+
+#: The sensitivity study's sections (key numbers) that bear on each claim.
+SENSITIVITY_SECTIONS: dict[str, tuple[str, ...]] = {
+    "3.1-mas-fis": ("3.1",), "3.1-fis-mas2": ("3.1",), "3.2-mas-si": ("3.2",), "3.3-mas-sig": ("3.3",),
+    "3.4-fis-si": ("3.4",), "3.5-fis-sig": ("3.5",), "3.6-si-sig": ("3.6",),
+    "4-agree": ("3.1", "3.2", "3.4"), "4-sig": ("3.3", "3.5", "3.6"),
+}
+
+
+def conclusions_markdown(table: pd.DataFrame, sensitivity: pd.DataFrame | None) -> Markdown:
+    """Each claim: what the data supports (its grades) beside what the sensitivity study found for its numbers."""
+    lines = []
+    for claim, row in zip(CLAIMS, table.itertuples(index=False)):
+        sections = SENSITIVITY_SECTIONS.get(claim.id, ())
+        found = "; ".join(filter(None, (claim_sensitivity(sensitivity, s) for s in sections))) if (
+            sensitivity is not None and sections) else ""
+        lines.append(f"- **{row.section}: {row.claim}** The data: {row.Pearson} (Pearson), {row.Spearman} (Spearman)."
+                     + (f" Its numbers by default, and the choices that would meet the paper: {found}." if found else ""))
+    return Markdown("\n".join(lines))

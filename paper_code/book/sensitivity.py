@@ -1,0 +1,88 @@
+"""The sensitivity page's table and sentences, computed from ``study/sensitivity/key_numbers.csv``."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from paper_code.book.render import Markdown
+from paper_code.labels import variant_label
+from paper_code.studies.sensitivity import KEY_NUMBERS, VARIANT_CHOICES, toward_paper
+
+
+def _pm(row: pd.Series) -> str:
+    spread = "" if pd.isna(row["std"]) else f" ± {row['std']:.3f}"
+    return f"{row['mean']:.3f}{spread}"
+
+
+def key_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Key numbers (rows) under each variant (columns), mean ± std over seeds; ✓ where the paper's condition holds."""
+    variants = list(dict.fromkeys(frame["variant"]))
+    rows = []
+    for number in KEY_NUMBERS:
+        cells = frame[frame["key"] == number.key].set_index("variant")
+        row = {"claim": number.claim, "number": number.label, "paper": number.paper}
+        for variant in variants:
+            if variant in cells.index and pd.notna(cells.loc[variant, "mean"]):
+                cell = cells.loc[variant]
+                row[variant_label(variant)] = _pm(cell) + (" ✓" if cell["holds"] else "")
+            else:
+                row[variant_label(variant)] = "–"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def variants_described(frame: pd.DataFrame) -> Markdown:
+    seeds = frame.groupby("variant", sort=False)["seeds"].max()
+    lines = []
+    for variant, count in seeds.items():
+        what = VARIANT_CHOICES.get(variant, f"EWC strength {variant_label(variant)} instead of the selected λ")
+        lines.append(f"- **{variant_label(variant)}** ({int(count)} seeds): {what}")
+    return Markdown("\n".join(lines))
+
+
+def findings(frame: pd.DataFrame) -> Markdown:
+    """Claim by claim: the default's number, the paper's condition, which choice moves it most toward the paper,
+    and under which variants (if any) the condition holds on the seed mean."""
+    lines = []
+    for number in KEY_NUMBERS:
+        rows = frame[frame["key"] == number.key]
+        default = rows[rows["variant"] == "default"]
+        if default.empty:
+            continue
+        base = default.iloc[0]
+        others = rows[rows["variant"] != "default"].copy()
+        others["toward"] = [toward_paper(r) for _, r in others.iterrows()]
+        helpful = others[others["toward"] == True]  # noqa: E712  (None means "not comparable")
+        holding = [variant_label(v) for v in others.loc[others["holds"], "variant"]]
+        state = "meets" if base["holds"] else "misses"
+        sentence = (f"- **{number.claim}, {number.label}**: {_pm(base)} by default, which {state} the paper's "
+                    f"“{number.paper}”. ")
+        if helpful.empty:
+            sentence += "No choice moves it toward the paper's value. "
+        else:
+            best = helpful.loc[helpful["change"].abs().idxmax()]
+            sentence += (f"The choice that moves it furthest toward the paper's value is *{variant_label(best['variant'])}* "
+                         f"({best['change']:+.3f}, to {best['mean']:.3f}). ")
+        if base["holds"]:
+            broken = [variant_label(v) for v in others.loc[~others["holds"], "variant"]]
+            sentence += ("It holds under every variant." if not broken else
+                         f"It no longer holds under: {', '.join(broken)}.")
+        else:
+            sentence += (f"It holds under: {', '.join(holding)}." if holding else "No single choice reproduces it.")
+        lines.append(sentence)
+    return Markdown("\n".join(lines))
+
+
+def claim_sensitivity(frame: pd.DataFrame, section: str) -> str:
+    """One line for the discussion: the key numbers of one section and whether any variant reproduces them."""
+    parts = []
+    for number in (n for n in KEY_NUMBERS if n.claim == section):
+        rows = frame[frame["key"] == number.key]
+        default = rows[rows["variant"] == "default"]
+        if default.empty:
+            continue
+        holding = [variant_label(v) for v in rows.loc[rows["holds"] & (rows["variant"] != "default"), "variant"]]
+        parts.append(f"{number.label} {_pm(default.iloc[0])} (paper {number.paper}"
+                     + (f"; met under {', '.join(holding)}" if holding and not default.iloc[0]["holds"] else "")
+                     + ")")
+    return "; ".join(parts)

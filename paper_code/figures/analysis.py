@@ -1,0 +1,182 @@
+"""Plotly figures of the committed analysis: pruning curves with seed bands, top-k overlap heatmaps,
+correlation against overlap and pruning, correlations with the baselines, and the rank-1 structure.
+
+The builders take the tables of :mod:`paper_code.analysis.across_seeds` (or the summaries of
+:mod:`paper_code.analysis.summaries`) and follow the look of :mod:`paper_code.figures.style`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from paper_code.analysis.summaries import at_last_task, pruning_summary
+from paper_code.config import METHOD_NAMES
+from paper_code.extras import require
+from paper_code.figures.style import CORRELATION_COLORSCALE, METHOD_COLORS, title_below_modebar
+from paper_code.labels import method_label, pair_label, side_label
+
+go = require("plotly.graph_objects", "book")
+make_subplots = require("plotly.subplots", "book").make_subplots
+
+SCOPE_TITLES = {"layer": "each layer pruned by the fraction", "global": "all weights ranked together"}
+
+
+def _rgba(color: str, alpha: float) -> str:
+    red, green, blue = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red},{green},{blue},{alpha})"
+
+
+def _methods(frame: pd.DataFrame, column: str = "method") -> list[str]:
+    present = set(frame[column])
+    return [m for m in METHOD_NAMES if m in present]
+
+
+def pruning_curves(pruning: pd.DataFrame) -> go.Figure:
+    """Mean accuracy over the tasks learned against the fraction of weights removed, one line per importance,
+    with a band of ± one standard deviation over seeds; one panel per scope."""
+    summary = pruning_summary(pruning)
+    scopes = [s for s in ("layer", "global") if (summary.scope == s).any()]
+    figure = make_subplots(rows=1, cols=len(scopes), shared_yaxes=True, horizontal_spacing=0.06,
+                           subplot_titles=[SCOPE_TITLES[s] for s in scopes])
+    seeds = int(summary.seeds.max())
+    for col, scope in enumerate(scopes, start=1):
+        for method in _methods(summary):
+            rows = summary[(summary.scope == scope) & (summary.method == method)].sort_values("fraction")
+            x = (100 * rows.fraction).tolist()
+            color = METHOD_COLORS.get(method, "#333333")
+            figure.add_scatter(x=x + x[::-1], y=(rows["mean"] + rows["std"]).tolist() + (rows["mean"] - rows["std"]).tolist()[::-1],
+                               mode="lines", fill="toself", fillcolor=_rgba(color, 0.15), line=dict(width=0),
+                               hoverinfo="skip",
+                               legendgroup=method, showlegend=False, row=1, col=col)
+            figure.add_scatter(x=x, y=rows["mean"], mode="lines+markers", line=dict(color=color),
+                               name=method_label(method), legendgroup=method, showlegend=col == 1,
+                               customdata=rows[["std"]].to_numpy(), row=1, col=col,
+                               hovertemplate=f"{method_label(method)}<br>%{{x:g}}% removed<br>accuracy %{{y:.4f}} ± "
+                                             "%{customdata[0]:.4f}<extra></extra>")
+    figure.update_xaxes(title_text="weights removed (%)")
+    figure.update_yaxes(title_text="mean accuracy over the tasks learned", row=1, col=1)
+    figure.update_layout(
+        title=title_below_modebar(f"Pruning by importance: mean ± std over {seeds} seeds"),
+        legend=dict(orientation="h", y=-0.2), height=480, margin=dict(l=60, r=20, t=80, b=100),
+    )
+    return figure
+
+
+def overlap_heatmaps(overlap: pd.DataFrame) -> go.Figure:
+    """Jaccard overlap of the top-k% weights of every two importances, one heatmap per layer (seed means);
+    buttons pick k."""
+    means = overlap.groupby(["method_a", "method_b", "layer", "k"]).jaccard.mean().reset_index()
+    methods = [m for m in METHOD_NAMES if m in set(means.method_a) | set(means.method_b)]
+    labels = [method_label(m) for m in methods]
+    layers = sorted(means.layer.unique())
+    ks = sorted(means.k.unique())
+    figure = make_subplots(rows=1, cols=len(layers), subplot_titles=[f"layer {int(layer)}" for layer in layers],
+                           horizontal_spacing=0.03, shared_yaxes=True)
+    for k in ks:
+        for col, layer in enumerate(layers, start=1):
+            matrix = np.eye(len(methods))
+            rows = means[(means.k == k) & (means.layer == layer)]
+            for r in rows.itertuples():
+                i, j = methods.index(r.method_a), methods.index(r.method_b)
+                matrix[i, j] = matrix[j, i] = r.jaccard
+            figure.add_heatmap(z=matrix, x=labels, y=labels, zmin=0, zmax=1, colorscale="Viridis",
+                               texttemplate="%{z:.2f}", textfont=dict(size=9), showscale=col == len(layers),
+                               visible=k == ks[-1],
+                               colorbar=dict(title=dict(text="Jaccard")), row=1, col=col,
+                               hovertemplate="%{y} and %{x}<br>top " + f"{k:g}" + "%: Jaccard %{z:.3f}<extra></extra>")
+    per_k = len(layers)
+    buttons = [dict(label=f"top {k:g}%", method="update",
+                    args=[{"visible": [index // per_k == n for index in range(len(ks) * per_k)]},
+                          {"title.text": f"Shared top {k:g}% of weights (Jaccard, mean over seeds)"}])
+               for n, k in enumerate(ks)]
+    figure.update_layout(
+        title=title_below_modebar(f"Shared top {ks[-1]:g}% of weights (Jaccard, mean over seeds)"),
+        updatemenus=[dict(type="buttons", direction="right", active=len(ks) - 1, x=0.0, xanchor="left", y=1.12,
+                          yanchor="bottom", buttons=buttons)],
+        height=470, margin=dict(l=80, r=20, t=130, b=80),
+    )
+    figure.update_yaxes(autorange="reversed")
+    return figure
+
+
+def agreement_scatter(agreement: pd.DataFrame, k: float = 10.0) -> go.Figure:
+    """Each pair of importances: correlation (x) against top-k% overlap and against the pruning gap (y)."""
+    panels = [(f"jaccard_{k:g}", f"top {k:g}% Jaccard overlap")]
+    panels += [(f"gap_{s}", f"pruning gap, {s}-wise") for s in ("layer", "global") if f"gap_{s}" in agreement]
+    figure = make_subplots(rows=1, cols=len(panels), subplot_titles=[t for _, t in panels], horizontal_spacing=0.08)
+    names = [f"{method_label(a)}–{method_label(b)}" for a, b in zip(agreement.method_a, agreement.method_b)]
+    baseline = agreement.method_a.isin(["magnitude", "random"]) | agreement.method_b.isin(["magnitude", "random"])
+    colors = np.where(baseline, "#8c8c8c", "#d62728")
+    for col, (column, title) in enumerate(panels, start=1):
+        figure.add_scatter(x=agreement.pearson, y=agreement[column], mode="markers", text=names, row=1, col=col,
+                           marker=dict(size=9, color=colors), showlegend=False,
+                           hovertemplate="%{text}<br>r = %{x:.2f}<br>" + title + " %{y:.3f}<extra></extra>")
+    figure.update_xaxes(title_text="Pearson r", range=[-0.1, 1.05])
+    figure.update_layout(title=title_below_modebar("Correlation against shared top weights and pruning gap, one point per pair"),
+                         height=420, margin=dict(l=60, r=20, t=80, b=60))
+    return figure
+
+
+def baseline_heatmap(correlations: pd.DataFrame) -> go.Figure:
+    """Each importance's correlation with |w| and with the random control, per layer, after the last task."""
+    last = at_last_task(correlations)
+    methods = [m for m in METHOD_NAMES if m not in ("magnitude", "random") and (last.pair == f"{m}_magnitude").any()]
+    layers = sorted(last.layer.unique())
+    figure = make_subplots(rows=1, cols=2, subplot_titles=("with the magnitude |w|", "with the random control"),
+                           horizontal_spacing=0.12)
+    for col, baseline in enumerate(("magnitude", "random"), start=1):
+        z = [[last[(last.pair == f"{m}_{baseline}") & (last.layer == layer)].pearson.mean() for layer in layers] for m in methods]
+        figure.add_heatmap(z=z, x=[f"layer {int(layer)}" for layer in layers], y=[method_label(m) for m in methods],
+                           zmin=-1, zmax=1, colorscale=CORRELATION_COLORSCALE, texttemplate="%{z:.2f}",
+                           showscale=col == 2, row=1, col=col,
+                           hovertemplate="%{y}, %{x}: r = %{z:.3f}<extra></extra>")
+    figure.update_yaxes(autorange="reversed")
+    figure.update_layout(title=title_below_modebar("Correlation with the baselines (Pearson, seed mean, after the last task)"),
+                         height=360, margin=dict(l=90, r=20, t=80, b=40))
+    return figure
+
+
+def structure_heatmap(summary: pd.DataFrame) -> go.Figure:
+    """Share of each importance's variation that its best rank-1 (row × column) fit explains, per layer."""
+    order = [m for m in list(METHOD_NAMES) + [f"{m}2" for m in METHOD_NAMES] if m in set(summary.method)]
+    layers = sorted(summary.layer.unique())
+    indexed = summary.set_index(["method", "layer"]).variance_share
+    z = [[float(indexed.get((m, layer), np.nan)) for layer in layers] for m in order]
+    labels = [side_label(m) for m in order]
+    figure = go.Figure(go.Heatmap(z=z, x=[f"layer {int(layer)}" for layer in layers], y=labels, zmin=0, zmax=1,
+                                  colorscale="Viridis", texttemplate="%{z:.2f}",
+                                  hovertemplate="%{y}, %{x}: rank-1 fit explains %{z:.3f} of the variation<extra></extra>",
+                                  colorbar=dict(title=dict(text="share"))))
+    figure.update_yaxes(autorange="reversed")
+    figure.update_layout(title=title_below_modebar("Variation explained by the rank-1 (row × column) fit"),
+                         height=420, margin=dict(l=110, r=20, t=70, b=40))
+    return figure
+
+
+def rank1_scatter(share: pd.DataFrame) -> go.Figure:
+    """Observed correlation (x) against the correlation of the two rank-1 fits (y): one colour per pair, one
+    marker shape per layer. Points on the diagonal are pairs whose agreement the unit structure reproduces."""
+    figure = go.Figure()
+    figure.add_scatter(x=[-1, 1], y=[-1, 1], mode="lines", line=dict(color="#999999", dash="dash"),
+                       name="fits = observed", hoverinfo="skip")
+    symbols = {1: "circle", 2: "square", 3: "diamond"}
+    palette = ["#d62728", "#ff7f0e", "#2ca02c", "#9467bd", "#1f77b4", "#8c564b", "#e377c2", "#17becf", "#bcbd22"]
+    for index, pair in enumerate(share.pair.unique()):
+        rows = share[share.pair == pair]
+        figure.add_scatter(
+            x=rows.pearson, y=rows.pearson_rank1, mode="markers", name=pair_label(pair),
+            marker=dict(size=11, color=palette[index % len(palette)],
+                        symbol=[symbols.get(int(layer), "circle") for layer in rows.layer]),
+            customdata=np.stack([rows.layer, rows.rank1_share, rows.pearson_residual], axis=-1),
+            hovertemplate=pair_label(pair) + ", layer %{customdata[0]:.0f}<br>observed r %{x:.3f}"
+                          "<br>rank-1 fits r %{y:.3f}<br>covariance in rank-1 parts %{customdata[1]:.0%}"
+                          "<br>residuals r %{customdata[2]:.3f}<extra></extra>",
+        )
+    figure.update_layout(
+        title=title_below_modebar("Correlation of the rank-1 fits against the observed one (● layer 1, ■ layer 2, ◆ layer 3)"),
+        xaxis=dict(title=dict(text="observed Pearson r"), range=[-0.2, 1.05]),
+        yaxis=dict(title=dict(text="Pearson r of the rank-1 fits"), range=[-0.2, 1.05]),
+        height=520, margin=dict(l=60, r=20, t=70, b=60),
+    )
+    return figure

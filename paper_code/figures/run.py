@@ -1,0 +1,255 @@
+"""Plotly figures of one run: correlation surfaces, heatmaps with values, the accuracy matrix, the eq. check.
+
+Every builder takes the tidy tables of :func:`paper_code.load_results` (``results.correlations``,
+``results.accuracy``) and returns a :class:`plotly.graph_objects.Figure`, in the look of
+:mod:`paper_code.figures.style`. On every correlation figure hovering shows the layer, the task and both
+coefficients (Pearson's r and Spearman's rho), and buttons switch between Pearson and Spearman without a kernel.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from paper_code.correlation import CORRELATION_KINDS
+from paper_code.extras import require
+from paper_code.figures.style import (
+    CORRELATION_COLORSCALE,
+    LAYER_AXIS,
+    surface_scene,
+    title_below_modebar,
+    zero_plane,
+)
+from paper_code.labels import KIND_LABELS, pair_label
+
+go = require("plotly.graph_objects", "book")
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in CORRELATION_KINDS:
+        raise ValueError(f"correlation must be one of {', '.join(CORRELATION_KINDS)}, got {kind!r}")
+
+
+def correlation_grid(
+    correlations: pd.DataFrame, pair: str, kind: str, tasks: tuple[int, int] | None = None
+) -> pd.DataFrame:
+    """One pair's coefficients as a grid: rows = tasks learned, columns = layers."""
+    _check_kind(kind)
+    rows = correlations[correlations["pair"] == pair]
+    if rows.empty:
+        known = ", ".join(sorted(correlations["pair"].unique()))
+        raise ValueError(f"pair {pair!r} is not in these results (pairs: {known})")
+    if tasks is not None:
+        rows = rows[(rows["task"] >= tasks[0]) & (rows["task"] <= tasks[1])]
+        if rows.empty:
+            raise ValueError(f"no results for tasks {tasks[0]}..{tasks[1]}")
+    grid = rows.pivot(index="task", columns="layer", values=kind).sort_index().sort_index(axis=1)
+    return grid
+
+
+def _menu(labels: Sequence[str], visibility: Sequence[Sequence[bool]], active: int, extra: Sequence[dict],
+          y: float = 1.0) -> dict:
+    return dict(
+        type="buttons",
+        direction="right",
+        active=active,
+        x=0.0,
+        xanchor="left",
+        y=y,
+        yanchor="bottom",
+        pad=dict(b=4),
+        showactive=True,
+        buttons=[
+            dict(label=label, method="update", args=[{"visible": list(vis)}, dict(update)])
+            for label, vis, update in zip(labels, visibility, extra)
+        ],
+    )
+
+
+def correlation_surface(
+    correlations: pd.DataFrame,
+    pair: str,
+    kind: str = "pearson",
+    tasks: tuple[int, int] | None = None,
+    title: str | None = None,
+) -> go.Figure:
+    """The paper's 3D surface for ``pair``: z = correlation over (layer, tasks learned).
+
+    Two surfaces (Pearson and Spearman) are drawn, one visible at a time, and a translucent
+    plane at z = 0 makes negative regions obvious. ``kind`` selects the one shown first.
+    """
+    _check_kind(kind)
+    grids = {k: correlation_grid(correlations, pair, k, tasks) for k in CORRELATION_KINDS}
+    layers = [int(c) for c in grids["pearson"].columns]
+    task_numbers = [int(t) for t in grids["pearson"].index]
+    # customdata[i][j] = (pearson, spearman) at task i, layer j, for the hover text.
+    both = np.stack([grids["pearson"].to_numpy(), grids["spearman"].to_numpy()], axis=-1)
+    hover = (
+        "layer %{x}<br>tasks learned %{y}<br>"
+        "Pearson r = %{customdata[0]:.3f}<br>Spearman ρ = %{customdata[1]:.3f}<extra></extra>"
+    )
+    traces = []
+    for k in CORRELATION_KINDS:
+        traces.append(
+            go.Surface(
+                x=layers,
+                y=task_numbers,
+                z=grids[k].to_numpy(),
+                customdata=both,
+                hovertemplate=hover,
+                colorscale=CORRELATION_COLORSCALE,
+                cmin=-1.0,
+                cmax=1.0,
+                colorbar=dict(title=dict(text="corr."), tickvals=[-1, -0.5, 0, 0.5, 1], len=0.75),
+                name=KIND_LABELS[k],
+                visible=k == kind,
+            )
+        )
+    traces.append(zero_plane(layers, task_numbers))
+    label = pair_label(pair)
+    heading = title or f"Correlation between {label} importances"
+    figure = go.Figure(traces)
+    buttons = _menu(
+        [KIND_LABELS[k] for k in CORRELATION_KINDS],
+        [[k == shown for k in CORRELATION_KINDS] + [True] for shown in CORRELATION_KINDS],
+        CORRELATION_KINDS.index(kind),
+        [{"title.text": f"{heading} ({KIND_LABELS[k]})", "scene.zaxis.title.text": KIND_LABELS[k]}
+         for k in CORRELATION_KINDS],
+    )
+    figure.update_layout(
+        title=title_below_modebar(f"{heading} ({KIND_LABELS[kind]})"),
+        updatemenus=[buttons],
+        scene=surface_scene(layers, task_numbers, KIND_LABELS[kind], pad_layers=True),
+        height=580,
+        margin=dict(l=0, r=0, t=96, b=0),
+    )
+    return figure
+
+
+def correlation_heatmap(
+    correlations: pd.DataFrame,
+    pair: str,
+    kind: str = "pearson",
+    title: str | None = None,
+) -> go.Figure:
+    """The numbers behind the surface, printed in a layer-by-task grid (same colour scale)."""
+    _check_kind(kind)
+    grids = {k: correlation_grid(correlations, pair, k) for k in CORRELATION_KINDS}
+    layers = [f"layer {int(c)}" for c in grids["pearson"].columns]
+    task_numbers = [int(t) for t in grids["pearson"].index]
+    heading = title or f"{pair_label(pair)} correlation by layer and tasks learned"
+    traces = [
+        go.Heatmap(
+            x=layers,
+            y=task_numbers,
+            z=grids[k].to_numpy(),
+            zmin=-1.0,
+            zmax=1.0,
+            colorscale=CORRELATION_COLORSCALE,
+            texttemplate="%{z:.2f}",
+            hovertemplate="%{x}<br>tasks learned %{y}<br>" + KIND_LABELS[k] + " = %{z:.3f}<extra></extra>",
+            colorbar=dict(title=dict(text="corr."), tickvals=[-1, -0.5, 0, 0.5, 1]),
+            name=KIND_LABELS[k],
+            visible=k == kind,
+        )
+        for k in CORRELATION_KINDS
+    ]
+    figure = go.Figure(traces)
+    figure.update_layout(
+        title=title_below_modebar(f"{heading} ({KIND_LABELS[kind]})"),
+        updatemenus=[
+            _menu(
+                [KIND_LABELS[k] for k in CORRELATION_KINDS],
+                [[k == shown for k in CORRELATION_KINDS] for shown in CORRELATION_KINDS],
+                CORRELATION_KINDS.index(kind),
+                [{"title.text": f"{heading} ({KIND_LABELS[k]})"} for k in CORRELATION_KINDS],
+                y=1.0 + 40 / max(260, 90 + 34 * len(task_numbers)),
+            )
+        ],
+        xaxis=dict(title=dict(text=LAYER_AXIS), side="bottom"),
+        yaxis=dict(title=dict(text="tasks learned"), tickvals=task_numbers, autorange="reversed"),
+        height=max(260, 90 + 34 * len(task_numbers)),
+        margin=dict(l=60, r=20, t=116, b=50),
+    )
+    return figure
+
+
+def accuracy_heatmap(accuracy: pd.DataFrame, title: str = "Test accuracy on every task as tasks are learned") -> go.Figure:
+    """The accuracy matrix: row = tasks learned so far, column = task evaluated, values printed."""
+    matrix = accuracy.pivot(index="after_task", columns="eval_task", values="accuracy").sort_index().sort_index(axis=1)
+    after = [int(t) for t in matrix.index]
+    evaluated = [int(t) for t in matrix.columns]
+    figure = go.Figure(
+        go.Heatmap(
+            x=evaluated,
+            y=after,
+            z=matrix.to_numpy(),
+            zmin=0.0,
+            zmax=1.0,
+            colorscale="Viridis",
+            texttemplate="%{z:.2f}",
+            hovertemplate="after task %{y}<br>evaluated on task %{x}<br>accuracy %{z:.4f}<extra></extra>",
+            colorbar=dict(title=dict(text="accuracy")),
+        )
+    )
+    figure.update_layout(
+        title=title_below_modebar(title),
+        xaxis=dict(title=dict(text="task evaluated"), tickvals=evaluated),
+        yaxis=dict(title=dict(text="tasks learned"), tickvals=after, autorange="reversed"),
+        height=max(290, 110 + 36 * len(after)),
+        margin=dict(l=60, r=20, t=70, b=50),
+    )
+    return figure
+
+
+def labelled_output_histogram(p_labelled: np.ndarray, title: str = "Labelled output p_k on the importance samples") -> go.Figure:
+    """Histogram of the probability the trained network gives the true label (the premise of eqs. 2-3)."""
+    values = np.asarray(p_labelled, dtype=float).reshape(-1)
+    figure = go.Figure(
+        go.Histogram(
+            x=values,
+            xbins=dict(start=0.0, end=1.0 + 1e-9, size=0.02),
+            marker_color="rgb(70,110,170)",
+            hovertemplate="p_k in %{x}<br>%{y} samples<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        title=title_below_modebar(title),
+        xaxis=dict(title=dict(text="p_k = softmax output of the labelled class"), range=[0, 1.0]),
+        yaxis=dict(title=dict(text="samples (log scale)"), type="log"),
+        height=350,
+        margin=dict(l=60, r=20, t=70, b=50),
+        bargap=0.05,
+    )
+    return figure
+
+
+def agreement_bars(table: pd.DataFrame, kind: str = "spearman", title: str | None = None) -> go.Figure:
+    """Grouped bars of per-layer correlations between an importance and its approximation.
+
+    ``table`` has columns ``comparison``, ``layer`` and ``pearson``/``spearman`` (one row per
+    comparison and layer), as returned by :func:`paper_code.analysis.explanation.explanation_check`.
+    """
+    _check_kind(kind)
+    figure = go.Figure()
+    for comparison, rows in table.groupby("comparison", sort=False):
+        figure.add_bar(
+            x=[f"layer {int(layer)}" for layer in rows["layer"]],
+            y=rows[kind],
+            name=str(comparison),
+            text=[f"{v:.2f}" for v in rows[kind]],
+            textposition="outside",
+            hovertemplate="%{x}<br>" + KIND_LABELS[kind] + " = %{y:.3f}<extra>" + str(comparison) + "</extra>",
+        )
+    figure.update_layout(
+        title=title_below_modebar(title or f"How well the approximations track the importances ({KIND_LABELS[kind]})"),
+        barmode="group",
+        xaxis=dict(title=dict(text=LAYER_AXIS)),
+        yaxis=dict(title=dict(text=KIND_LABELS[kind]), range=[-1, 1.15]),
+        legend=dict(orientation="h", y=-0.2),
+        height=450,
+        margin=dict(l=60, r=20, t=70, b=80),
+    )
+    return figure
