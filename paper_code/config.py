@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from paper_code._version import NUMERICS_VERSION
 from paper_code.errors import ConfigError
 
 #: Importances a run computes unless told otherwise: the paper's four and the true Fisher.
@@ -43,7 +44,8 @@ OPTIMIZER_STATES: tuple[str, ...] = ("kept", "reset")
 
 #: Fields added after results were first written, with the value every older results
 #: folder was computed with. Such a folder lacks the field in its ``config.json``.
-LEGACY_VALUES: dict[str, Any] = {"optimizer_state": "reset"}
+#: Folders written before the numerics version was recorded were computed with version 2 (CHANGELOG.md).
+LEGACY_VALUES: dict[str, Any] = {"optimizer_state": "reset", "numerics": 2}
 
 #: Best EWC-MAS strength of the paper-scale grid search (see README, "Choosing lambda").
 DEFAULT_LAMBDA = 3.0
@@ -125,6 +127,9 @@ class Config:
     test_size: int = MNIST_TEST_SIZE
     leaky_slope: float = 0.01
     optimizer_state: str = "kept"
+    #: What the numbers mean (:data:`paper_code._version.NUMERICS_VERSION`): set by the code that computes them,
+    #: recorded in every results folder, part of the key. A folder of an older version loads with its own.
+    numerics: int = NUMERICS_VERSION
     device: str = field(default="auto", compare=False)
 
     def __post_init__(self) -> None:
@@ -191,6 +196,12 @@ class Config:
                 raise ConfigError(
                     f"pair {pair_id!r} needs method(s) {', '.join(missing)}, which --methods does not compute"
                 )
+        if isinstance(self.numerics, bool) or not isinstance(self.numerics, int) or not 1 <= self.numerics <= NUMERICS_VERSION:
+            raise ConfigError(
+                f"numerics={self.numerics!r} is unknown: this library computes numerics version {NUMERICS_VERSION} "
+                "and reads the versions before it (CHANGELOG.md); a results folder of a newer version needs a newer "
+                "library"
+            )
         if self.device not in ("auto", "cpu", "cuda") and not self.device.startswith("cuda:"):
             raise ConfigError(f"device={self.device!r} is unknown: use auto, cpu or cuda[:N]")
 

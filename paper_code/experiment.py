@@ -28,7 +28,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from paper_code._version import __version__
+from paper_code._version import NUMERICS_VERSION, __version__, code_provenance
 from paper_code.config import Config
 from paper_code.correlation import CORRELATION_COLUMNS, correlate
 from paper_code.data import RAW_MD5, Task, load_mnist, make_permutations, make_tasks
@@ -172,6 +172,7 @@ def _start(config: Config, out: Path, permutations: torch.Tensor, device: torch.
         "config": config.to_dict(),
         "key": config.key,
         "versions": _versions(),
+        "code": code_provenance(),
         "data_md5": dict(RAW_MD5),
         "device": str(device),
         "created": _now(),
@@ -345,6 +346,11 @@ def run_experiment(
     ``wait``, wait for it and then reuse or continue what it wrote.
     """
     out = Path(out)
+    if config.numerics != NUMERICS_VERSION:
+        raise ConfigError(
+            f"numerics version {config.numerics} is not what this library computes ({NUMERICS_VERSION}): results "
+            "of an older version can be read with load_results, not recomputed (CHANGELOG.md says what changed)"
+        )
     # Every refusal that does not depend on another writer's progress comes before anything is written;
     # an unfinished run is judged under the lock, where a run still going on is reported as such.
     plan_folder(config, out, resume=True, force=force)

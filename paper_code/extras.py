@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
+from paper_code._version import DISTRIBUTION
 from paper_code.errors import PaperCodeError
 
 
@@ -27,5 +28,5 @@ def require(module: str, extra: str) -> ModuleType:
         top = module.split(".")[0]
         raise MissingExtraError(
             f"{top} is not installed: it comes with the '{extra}' extra, "
-            f"`pip install 'paper_code[{extra}]'` (a checkout's `make setup` installs every extra)"
+            f"`pip install '{DISTRIBUTION}[{extra}]'` (a checkout's `make setup` installs every extra)"
         ) from None

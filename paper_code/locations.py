@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from paper_code._version import DISTRIBUTION
+
 #: The committed study (the λ grid, the sensitivity study, the analyses, the author's logs), relative to the
 #: checkout: small result files that travel with the repository and that the book reads.
 STUDY_DIR = Path("study")
@@ -46,14 +48,14 @@ def project_root(start: str | os.PathLike[str] | None = None) -> Path:
     Relative paths a page is given (``results_dir="results"``, ``study_dir="study/grid"``) mean the
     same folder whether the page runs under papermill from the checkout's root or in JupyterLab
     from ``book/``; for an installed package outside any checkout they are plain relative paths.
-    The checkout is recognised by its ``pyproject.toml`` naming this package, never by where the
+    The checkout is recognised by its ``pyproject.toml`` naming this distribution, never by where the
     package's own files are installed.
     """
     here = Path(start if start is not None else Path.cwd()).resolve()
     for folder in (here, *here.parents):
         manifest = folder / "pyproject.toml"
         try:
-            if manifest.is_file() and 'name = "paper_code"' in manifest.read_text():
+            if manifest.is_file() and f'name = "{DISTRIBUTION}"' in manifest.read_text():
                 return folder
         except OSError:
             continue

@@ -111,7 +111,7 @@ def test_core_runs_with_every_extra_blocked(tmp_path):
             try:
                 action()
             except MissingExtraError as exc:
-                assert "'book' extra" in str(exc) and "pip install 'paper_code[book]'" in str(exc), exc
+                assert "'book' extra" in str(exc) and "pip install 'importance-correlations[book]'" in str(exc), exc
             else:
                 raise AssertionError(what + " worked without plotly")
 

@@ -90,6 +90,13 @@ def plan_folder(config: Config, out: Path, resume: bool = False, force: bool = F
     meta, stored = owned_config(out)
     if force:
         return FolderPlan(0)
+    if stored.numerics != config.numerics and stored.identity(without=("numerics",)) == config.identity(
+            without=("numerics",)):
+        raise ResultsError(
+            f"{out} holds this configuration computed by numerics version {stored.numerics}, and this library "
+            f"computes version {config.numerics} (CHANGELOG.md says what changed): it is not reused as current; "
+            "pass --force to recompute it, or choose another --out"
+        )
     if stored.identity() != config.identity():
         raise ResultsError(
             f"{out} holds a different configuration ({_differences(stored.identity(), config.identity())}): "

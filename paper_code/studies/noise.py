@@ -1,0 +1,117 @@
+"""The numerical-noise band: how far one configuration and seed moves when nothing changes but rounding.
+
+Training is chaotic in the rounding. The same seed run with another thread count, another CPU, another matmul
+kernel, or with task 1's importances moved by one unit in the last place, ends in another network: its
+correlation surface is one draw among many that the code, the data and the seed all allow. ``make noise``
+(``scripts/noise_band.py``) runs such *members* of the default configuration for a few seeds into
+``study/noise/seed<k>/<member>/``; the committed study trial of the same key, computed on another machine, is
+one more member.
+
+Two spreads are then set side by side, cell by cell (pair, layer, tasks learned):
+
+* the **noise band**: the spread of one seed's members, pooled over the seeds (the root mean square of the
+  per-seed standard deviations), and the widest range any seed's members span;
+* the **seed band**: the spread over the study's seeds of the same configuration.
+
+A difference between two runs, or two configurations, says something about the method only where it is larger
+than the noise band; a page says which.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+import pandas as pd
+
+from paper_code.config import Config
+from paper_code.errors import ResultsError
+from paper_code.locations import STUDY_DIR
+from paper_code.results import load_results, write_csv
+from paper_code.studies.grid import GRID_DIR
+from paper_code.sweep import TRIALS_DIR
+
+#: Where the members live, and the table that says how each was run.
+NOISE_DIR = STUDY_DIR / "noise"
+MEMBERS_FILE = "members.csv"
+MEMBER_COLUMNS = ("seed", "member", "folder", "threads", "environment", "nudge", "machine_seconds")
+#: The member that is the committed study trial (run on the machine that computed the study).
+STUDY_MEMBER = "study"
+
+
+def write_members(path: Path, rows: Iterable[dict], members: dict[str, dict]) -> pd.DataFrame:
+    """Merge ``rows`` (members just computed) into ``members.csv``, and list each seed's study trial as a member."""
+    path = Path(path)
+    table = pd.read_csv(path) if path.is_file() else pd.DataFrame(columns=list(MEMBER_COLUMNS))
+    new = pd.DataFrame(list(rows), columns=list(MEMBER_COLUMNS))
+    table = pd.concat([table, new], ignore_index=True).drop_duplicates(["seed", "member"], keep="last")
+    for seed in sorted(set(table.seed)):
+        folder = (GRID_DIR / TRIALS_DIR / Config(seed=int(seed)).key).as_posix()
+        study = dict(seed=int(seed), member=STUDY_MEMBER, folder=folder, threads=1,
+                     environment=json.dumps({"machine": "the study's"}), nudge=False, machine_seconds=None)
+        table = pd.concat([table[~((table.seed == seed) & (table.member == STUDY_MEMBER))], pd.DataFrame([study])])
+    order = {name: i for i, name in enumerate([*members, STUDY_MEMBER])}
+    table = table.sort_values(["seed", "member"], key=lambda c: c.map(order) if c.name == "member" else c)
+    write_csv(path, MEMBER_COLUMNS, table.to_dict("records"))
+    return table.reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class NoiseMembers:
+    """The members of the noise study: how each was run (``table``), and their correlations and final accuracy."""
+
+    table: pd.DataFrame
+    correlations: pd.DataFrame
+    accuracy: pd.DataFrame
+
+
+def load_members(root: Path = NOISE_DIR, checkout: Path = Path(".")) -> NoiseMembers:
+    """Every member listed in ``members.csv`` under ``root``; folders are relative to ``checkout``."""
+    path = Path(root) / MEMBERS_FILE
+    if not path.is_file():
+        raise ResultsError(f"{path} is missing: run `make noise` (about half an hour on 2 cores)")
+    table = pd.read_csv(path)
+    correlations, accuracy = [], []
+    for row in table.itertuples():
+        results = load_results(Path(checkout) / row.folder)
+        if results.config != Config(seed=int(row.seed)):
+            raise ResultsError(f"{row.folder} is not the default configuration with seed {row.seed}")
+        correlations.append(results.correlations.assign(seed=int(row.seed), member=row.member))
+        accuracy.append(dict(seed=int(row.seed), member=row.member, final_accuracy=results.final_average_accuracy(),
+                             average_forgetting=results.average_forgetting()))
+    return NoiseMembers(table, pd.concat(correlations, ignore_index=True), pd.DataFrame(accuracy))
+
+
+def noise_band(correlations: pd.DataFrame, kind: str = "pearson") -> pd.DataFrame:
+    """Per pair, layer and task: the members' spread of one coefficient, pooled over seeds.
+
+    ``noise_std`` is the root mean square over seeds of each seed's standard deviation across its members,
+    ``noise_range`` the widest span (max − min) of any seed's members, ``members`` the fewest members a seed had.
+    """
+    keys = ["pair", "layer", "task"]
+    per_seed = correlations.groupby([*keys, "seed"], sort=False)[kind].agg(var="var", low="min", high="max",
+                                                                            members="count").reset_index()
+    per_seed["span"] = per_seed.high - per_seed.low
+    band = per_seed.groupby(keys, sort=False).agg(noise_var=("var", "mean"), noise_range=("span", "max"),
+                                                   members=("members", "min"), seeds=("seed", "nunique"))
+    band["noise_std"] = np.sqrt(band.pop("noise_var"))
+    return band.reset_index()
+
+
+def accuracy_noise(accuracy: pd.DataFrame) -> pd.DataFrame:
+    """Per seed: the members' final average accuracy, mean, standard deviation and range."""
+    grouped = accuracy.groupby("seed").final_accuracy
+    return grouped.agg(mean="mean", std="std", low="min", high="max", members="count").reset_index()
+
+
+def noise_against_seeds(noise: pd.DataFrame, seeds: pd.DataFrame) -> pd.DataFrame:
+    """The noise band beside the seed band (:func:`paper_code.studies.grid.seed_band`), cell by cell, with their
+    ratio: where ``ratio`` is near 1, one seed's value is as uncertain from rounding as from the seed itself."""
+    keys = ["pair", "layer", "task"]
+    both = noise.merge(seeds[[*keys, "mean", "std", "seeds"]].rename(columns={"std": "seed_std", "seeds": "study_seeds"}),
+                       on=keys)
+    both["ratio"] = both.noise_std / both.seed_std
+    return both
