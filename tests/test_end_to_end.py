@@ -70,6 +70,14 @@ def test_results_folder_schema(reference_run):
     assert meta["key"] == results.config.key
     assert set(meta["versions"]) >= {"paper_code", "torch"} and len(meta["data_md5"]) == 4
     assert set(meta["seconds"]) == {"data", "train", "evaluate", "importance", "correlation", "write"}
+    # Which code computed it: the numerics version (also in the key), the commit, every installed distribution.
+    from paper_code._version import NUMERICS_VERSION
+
+    assert meta["config"]["numerics"] == NUMERICS_VERSION == meta["code"]["numerics"]
+    code = meta["code"]
+    if (Path(__file__).resolve().parents[1] / ".git").exists():  # a checkout: the commit it was computed from
+        assert len(code["commit"]) == 40 and isinstance(code["dirty"], bool)
+    assert torch.__version__.startswith(code["environment"]["torch"]) and "importance-correlations" in code["environment"]
 
     acc = pd.read_csv(reference_run / "accuracy.csv")
     assert list(acc.columns) == ["after_task", "eval_task", "accuracy"]

@@ -214,3 +214,11 @@ def test_plain_pip_install_runs_and_keeps_mnist_in_the_user_cache(tmp_path):
     help_text = subprocess.run([python, "-m", "paper_code", "run", "--help"], capture_output=True, text=True,
                                env=environment).stdout
     assert "~/.cache/paper_code" in " ".join(help_text.split())
+    # The distribution has its own name, its console script and its license.
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    version = subprocess.run([env_dir / "bin" / "importance-correlations", "--version"], capture_output=True,
+                             text=True, env=environment)
+    assert version.stdout.startswith(f"importance-correlations {project['version']} (numerics version"), version
+    files = subprocess.run([python, "-m", "pip", "show", "--files", "importance-correlations"], capture_output=True,
+                           text=True, env=environment).stdout
+    assert "LICENSE" in files

@@ -107,15 +107,28 @@ def test_accuracy_heatmap_is_the_accuracy_matrix():
     assert heatmap.texttemplate == "%{z:.2f}" and (heatmap.zmin, heatmap.zmax) == (0.0, 1.0)
 
 
-def test_agreement_bars_and_histogram():
+def test_agreement_bars():
     agreement = pd.DataFrame(
         [dict(comparison=c, layer=l, pearson=0.1 * l, spearman=0.2 * l) for c in ("a", "b") for l in (1, 2, 3)]
     )
     figure = plots.agreement_bars(agreement, "spearman")
     assert [t.name for t in figure.data] == ["a", "b"]
     np.testing.assert_allclose(figure.data[0].y, [0.2, 0.4, 0.6])
-    histogram = plots.labelled_output_histogram(np.array([0.1, 0.95, 0.99]))
-    np.testing.assert_allclose(histogram.data[0].x, [0.1, 0.95, 0.99])
+
+
+
+def test_labelled_output_shares_show_the_seed_band():
+    from paper_code.analysis.explanation import p_band
+
+    p_summary = pd.DataFrame({"task": [1, 2, 1, 2], "seed": [0, 0, 1, 1], "mean": [0.99, 0.97, 0.97, 0.95],
+                              "share_above_0.9": [0.98, 0.95, 0.96, 0.93], "share_above_0.99": [0.9, 0.8, 0.8, 0.7]})
+    figure = plots.labelled_output_shares(p_band(p_summary))
+    assert [t.name for t in figure.data] == ["mean p_k", "share of samples with p_k > 0.9",
+                                             "share of samples with p_k > 0.99"]
+    # Task 1's mean p_k over the two seeds: (0.99 + 0.97) / 2, std |0.99 - 0.97| / √2.
+    np.testing.assert_allclose(figure.data[0].y, [0.98, 0.96])
+    np.testing.assert_allclose(figure.data[0].error_y.array, [0.02 / np.sqrt(2)] * 2)
+    assert "2 seeds" in figure.layout.title.text
 
 
 def test_book_renderer_emits_html_only_without_plotly_js():

@@ -40,7 +40,7 @@ def test_run_menu_and_tables_cover_the_page_run_and_every_trial(explorer):
     sweep = pd.read_csv(GRID / "sweep.csv")
     runs = explorer.data["runs"]
     assert len(runs) == 1 + len(sweep)
-    assert runs[0]["label"].startswith("this page's run: 2 tasks")
+    assert runs[0]["label"].startswith("this page's run, computed on this machine: 2 tasks")
     assert [len(menu.buttons) for menu in explorer.figure.layout.updatemenus] == [1 + len(sweep), 7, 2]
     names = {"fis": "FIS", "fis_true": "true Fisher", "mas": "MAS", "si": "SI", "sig": "SIG"}
     expected = {f"study: fine-tuning (no penalty), seed {row.seed}" if row.reg == "none"
@@ -54,6 +54,17 @@ def test_run_menu_and_tables_cover_the_page_run_and_every_trial(explorer):
         for kind in ("pearson", "spearman"):
             expected = np.round(csv_grid(GRID / trial.trial_dir, pair, kind), DECIMALS)
             np.testing.assert_array_equal(np.array(run["values"][pair][kind], dtype=float), expected)
+
+
+def test_a_page_showing_a_study_trial_lists_it_once():
+    from paper_code.config import Config
+
+    sweep = pd.read_csv(GRID / "sweep.csv")
+    shown = load_results(GRID / "trials" / Config().key)
+    runs = static_explorer(shown, load_study(GRID)).data["runs"]
+    assert len(runs) == len(sweep)
+    assert runs[0]["label"] == "study: EWC-MAS, λ = 3, seed 0 (the run the book shows)"
+    assert sum("λ = 3, seed 0" in run["label"] and "MAS" in run["label"] for run in runs) == 1
 
 
 def test_first_state_is_the_page_run(explorer):

@@ -76,12 +76,15 @@ class ExplanationCheck:
     :data:`LITERAL_COMPARISONS`), with ``pearson`` and ``spearman``. ``stored_mismatch``: the
     largest relative difference between the FIS/MAS recomputed here and the per-task
     importances the run stored (the check sees the same networks and samples as the run).
+
+    A check read back from a results folder (:func:`stored_check`) has no ``p_last`` and no
+    ``stored_mismatch``: only its two tables are stored.
     """
 
     p_summary: pd.DataFrame
-    p_last: np.ndarray
+    p_last: np.ndarray | None
     agreement: pd.DataFrame
-    stored_mismatch: float
+    stored_mismatch: float | None
 
     def final(self) -> pd.DataFrame:
         """The agreement rows of the last task."""
@@ -244,3 +247,24 @@ def read_explanation(folder: str | os.PathLike[str]) -> tuple[pd.DataFrame, pd.D
     if not (folder / EXPLANATION_P_FILE).is_file() or not (folder / EXPLANATION_AGREEMENT_FILE).is_file():
         return None
     return pd.read_csv(folder / EXPLANATION_P_FILE), pd.read_csv(folder / EXPLANATION_AGREEMENT_FILE)
+
+
+def stored_check(folder: str | os.PathLike[str]) -> ExplanationCheck | None:
+    """The check as stored in ``folder`` (its two tables only), or None if it holds none."""
+    stored = read_explanation(folder)
+    if stored is None:
+        return None
+    return ExplanationCheck(stored[0], None, stored[1], None)
+
+
+#: The columns of ``p_summary`` a page sets side by side over seeds.
+P_MEASURES = ("mean", "share_above_0.9", "share_above_0.99")
+
+
+def p_band(p_summary: pd.DataFrame) -> pd.DataFrame:
+    """Over the seeds of a ``p_summary`` table with a ``seed`` column: per task and measure (:data:`P_MEASURES`),
+    the mean, standard deviation (0 for one seed) and number of seeds."""
+    long = p_summary.melt(id_vars=["task", "seed"], value_vars=list(P_MEASURES), var_name="measure")
+    band = long.groupby(["measure", "task"], sort=False).value.agg(mean="mean", std="std", seeds="count").reset_index()
+    band["std"] = band["std"].fillna(0.0)
+    return band

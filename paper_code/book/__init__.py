@@ -23,7 +23,7 @@ from paper_code.book.claims import (
     grading_rules,
     literal_forms_findings,
 )
-from paper_code.book.pages import ResultsPage, check_correlation, load_page, page_config, results_page
+from paper_code.book.pages import ResultsPage, check_correlation, load_page, page_config, results_page, shown_run
 from paper_code.book.provenance import DOWNLOAD_FILES, DOWNLOADS_DIR, accuracy_summary, setup_table
 from paper_code.book.render import Markdown, markdown_table
 from paper_code.figures.renderer import BOOK_ENV, setup_plotly
@@ -34,5 +34,5 @@ __all__ = [
     "BOOK_ENV", "DOWNLOAD_FILES", "DOWNLOADS_DIR", "Markdown", "ResultsPage", "accuracy_summary", "check_correlation",
     "checkout_path", "claims_markdown", "claims_summary", "claims_table", "conclusions_markdown",
     "explanation_consistency", "grading_rules", "literal_forms_findings", "load_page", "markdown_table", "page_config",
-    "results_page", "setup_plotly", "setup_table",
+    "results_page", "setup_plotly", "setup_table", "shown_run",
 ]

@@ -26,7 +26,9 @@ GRADING_RULES = (
     "*direction only* when it fails in half or more but its weaker form holds (positive everywhere for a threshold "
     "claim; positive on layer 1 and negative somewhere on layer 3 for the SIG pattern); *does not hold* otherwise; "
     "*not applicable* when the coefficient cannot test it. Cells undefined for every seed are counted, not judged; "
-    "the evidence also says in how many cells the condition holds for every single seed."
+    "the evidence also says in how many cells the condition holds for every single seed, and, where the rounding "
+    "noise of this configuration was measured (page {ref}`reproduce`), in how many cells the seed mean lies within "
+    "two standard deviations of that noise from the threshold, where another machine could give another verdict."
 )
 
 
@@ -60,7 +62,20 @@ def claims_summary(table: pd.DataFrame) -> Markdown:
     return Markdown("On the seed band of this configuration, " + "; ".join(parts) + ".")
 
 
-def explanation_consistency(check: ExplanationCheck) -> Markdown:
+def explanation_consistency(check: ExplanationCheck | None) -> Markdown:
+    """Whether the eq. (1)-(3) check saw the run's own networks, or where its stored tables come from."""
+    if check is None:
+        return Markdown(
+            "This trial's folder holds no eq. (1)-(3) check and a committed trial keeps no saved networks to compute "
+            "one from: the tables and the two grades below that need the check rest on the other seeds that have it, "
+            "or are not computed."
+        )
+    if check.stored_mismatch is None:
+        return Markdown(
+            "The check's tables were computed from this trial's saved networks on the machine that ran the study "
+            "(`make sensitivity`) and are read here from `explanation_p.csv` and `explanation_agreement.csv` in "
+            "the trial's folder: a committed trial keeps its small files only, not its networks."
+        )
     ok = check.stored_mismatch < 1e-4
     return Markdown(
         f"FIS and MAS recomputed here from the saved networks differ from the importances the run stored by at "

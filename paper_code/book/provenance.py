@@ -11,10 +11,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from paper_code._version import __version__
+from paper_code._version import NUMERICS_VERSION, __version__
 from paper_code.book.render import Markdown
 from paper_code.labels import describe
-from paper_code.locations import project_root
+from paper_code.locations import project_root, shown_path
 from paper_code.results import Results
 
 #: Files of a results folder that the built book offers for download.
@@ -29,9 +29,18 @@ def results_date(results: Results) -> str:
     return str(stamp)
 
 
+#: Where a shown run comes from, as the provenance line says it.
+COMMITTED = "the committed study trial"
+LOCAL = "computed on this machine"
+
+
 @dataclass(frozen=True)
 class Provenance:
-    """Which run a page shows. Renders as HTML in Jupyter and as MyST (with download links) in the book."""
+    """Which run a page shows. Renders as HTML in Jupyter and as MyST (with download links) in the book.
+
+    ``origin`` says whether it is the committed study trial (the same on every machine) or a run computed on the
+    machine that built the page; ``numerics`` which numerics version computed it.
+    """
 
     key: str
     folder: Path
@@ -40,14 +49,20 @@ class Provenance:
     date: str
     summary: str
     files: tuple[str, ...]
+    origin: str = LOCAL
+    numerics: int = NUMERICS_VERSION
 
     def download_path(self, name: str) -> str:
         return f"/{DOWNLOADS_DIR}/{self.key}/{name}"
 
+    @property
+    def where(self) -> str:
+        return f"{self.origin} (`{shown_path(self.folder)}`), numerics version {self.numerics}"
+
     def _repr_markdown_(self) -> str:
         links = ", ".join(f"{{download}}`{name} <{self.download_path(name)}>`" for name in self.files)
         return (
-            f"**Run shown:** `{self.key}` ({self.summary}) · results of {self.date} · "
+            f"**Run shown:** `{self.key}` ({self.summary}) · {self.where} · results of {self.date} · "
             f"paper_code {self.produced_by} (page rendered with {self.rendered_by}) · download: {links}"
         )
 
@@ -59,12 +74,12 @@ class Provenance:
         links = ", ".join(f'<a href="{html.escape(str(base / name))}">{html.escape(name)}</a>' for name in self.files)
         return (
             f"<p><b>Run shown:</b> <code>{html.escape(self.key)}</code> ({html.escape(self.summary)}) · "
-            f"results of {html.escape(self.date)} · paper_code {html.escape(self.produced_by)} "
-            f"(page rendered with {html.escape(self.rendered_by)}) · files: {links}</p>"
+            f"{html.escape(self.where)} · results of {html.escape(self.date)} · paper_code "
+            f"{html.escape(self.produced_by)} (page rendered with {html.escape(self.rendered_by)}) · files: {links}</p>"
         )
 
 
-def provenance(results: Results) -> Provenance:
+def provenance(results: Results, committed: bool = False) -> Provenance:
     files = tuple(name for name in DOWNLOAD_FILES if (results.path / name).is_file())
     return Provenance(
         key=str(results.meta.get("key", results.config.key)),
@@ -74,6 +89,8 @@ def provenance(results: Results) -> Provenance:
         date=results_date(results),
         summary=describe(results.config),
         files=files,
+        origin=COMMITTED if committed else LOCAL,
+        numerics=results.config.numerics,
     )
 
 
@@ -107,9 +124,18 @@ def setup_table(results: Results) -> pd.DataFrame:
         ("network", "784-300-150-10, LeakyReLU, softmax output", "section 2 of the paper"),
         ("device", str(meta.get("device", "?")), "where it ran"),
         ("run time", f"{sum(seconds.values()):.0f} s" if seconds else "?", "training, evaluation, importances"),
+        ("numerics", str(config.numerics), "numerics version: what the numbers mean (CHANGELOG.md)"),
+        ("code", _commit(meta), "git commit of the code that computed the run"),
         ("key", str(meta.get("key", config.key)), "cache key: hash of the parameters above"),
     ]
     return pd.DataFrame(rows, columns=["parameter", "value", "meaning"])
+
+
+def _commit(meta: dict) -> str:
+    code = meta.get("code") or {}
+    if not code.get("commit"):
+        return "not recorded (computed before commits were recorded)"
+    return code["commit"][:12] + (" with uncommitted changes" if code.get("dirty") else "")
 
 
 def _show(value: Any) -> str:

@@ -10,7 +10,8 @@ state of all controls from the figure's layout and redraws the one surface from
 the correlation tables embedded in the page (rounded to 4 decimals, a few
 hundred kilobytes for the whole study). No request is made and no Python runs.
 
-The run menu lists the page's own run first, then every trial of the committed
+The run menu lists the page's own run first (the study trial it shows, or a run
+computed on this machine, named as such), then every other trial of the committed
 study.
 """
 
@@ -55,15 +56,25 @@ def study_label(results: Results) -> str:
 
 
 def explorer_runs(page: Results | None, study: Study | None) -> list[ExplorerRun]:
-    """The page's run (if any), then every study trial ordered by regularizer, λ and seed."""
-    runs = []
-    if page is not None:
-        runs.append(ExplorerRun(f"this page's run: {describe(page.config)}", page.correlations))
+    """The page's run first, then every study trial ordered by regularizer, λ and seed.
+
+    A page that shows a study trial (the same key) lists it once, as that trial: a run of the same key computed
+    on another machine differs by rounding and is not offered beside it under the same name."""
+    runs, shown_key = [], None
+    trials = []
     if study is not None:
         table = study.table.sort_values(["reg", "lam", "seed"])
         for reg, lam in table[["reg", "lam"]].drop_duplicates().itertuples(index=False):
-            for results in study.results(reg, lam):
-                runs.append(ExplorerRun(study_label(results), results.correlations))
+            trials += study.results(reg, lam)
+    if page is not None:
+        same = next((r for r in trials if r.config.key == page.config.key), None)
+        if same is not None:
+            shown_key = same.config.key
+            runs.append(ExplorerRun(f"{study_label(same)} (the run the book shows)", same.correlations))
+        else:
+            runs.append(ExplorerRun(f"this page's run, computed on this machine: {describe(page.config)}",
+                                    page.correlations))
+    runs += [ExplorerRun(study_label(r), r.correlations) for r in trials if r.config.key != shown_key]
     return runs
 
 

@@ -3,7 +3,8 @@
 A results page shows one run, but a claim is graded on the seed band of its configuration: the other seeds
 are found in the page's results folder and in the committed study (:func:`seed_runs`), each with the
 eq. (1)-(3) check stored in its folder, and the EWC comparison comes from the study when the page's
-configuration is the study's.
+configuration is the study's. Where the noise study measured this configuration, its rounding-noise band
+comes along, so a grade can say which cells lie within the noise of their threshold.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ import pandas as pd
 from paper_code.analysis.explanation import ExplanationCheck, explanation_check, read_explanation, write_explanation
 from paper_code.config import Config
 from paper_code.errors import PaperCodeError
-from paper_code.locations import checkout_path, shown_path
+from paper_code.locations import checkout_path, project_root, shown_path
 from paper_code.results import CONFIG_FILE, Results, load_results
 from paper_code.studies.claims import ClaimData
 from paper_code.studies.grid import base_identity, load_study, selected_accuracy
+from paper_code.studies.noise import noise_for
 from paper_code.sweep import SWEEP_FILE, TRIALS_DIR
 
 
@@ -70,20 +72,21 @@ def seed_correlations(runs: list[Results], per_task: bool = False) -> pd.DataFra
 def claim_data(
     results: Results,
     results_dir: str | os.PathLike[str] = "results",
-    study_dir: str | os.PathLike[str] = "study/grid",
+    study_dir: str | os.PathLike[str] | None = "study/grid",
     explanation: ExplanationCheck | None = None,
     compute_explanation: bool = False,
 ) -> ClaimData:
     """Everything the claims are graded on, for the configuration a page shows, over every seed found.
 
-    Seeds come from ``results_dir`` and the study (:func:`seed_runs`). Each seed contributes the
+    Seeds come from the study first, then from ``results_dir`` (:func:`seed_runs`): a seed the study holds is
+    graded on its committed trial, never on a rerun of it on this machine. Each seed contributes the
     eq. (1)-(3) check's tables stored in its folder. For the shown run, an ``explanation`` the page
     computed is used and stored there, so the next page reads it instead of computing it again;
     with ``compute_explanation`` a missing check is computed from the run's checkpoints and stored.
     The EWC comparison reads the study when the page's configuration is the study's (but for λ, the
     penalty and the seed).
     """
-    runs = seed_runs(results, results_dir, study_dir)
+    runs = seed_runs(results, *([study_dir] if study_dir is not None else []), results_dir)
     if read_explanation(results.path) is None and (explanation is not None or compute_explanation):
         write_explanation(results.path, explanation if explanation is not None else explanation_check(results))
     p_tables, agreement_tables = [], []
@@ -93,8 +96,10 @@ def claim_data(
             p_tables.append(stored[0].assign(seed=run.config.seed))
             agreement_tables.append(stored[1].assign(seed=run.config.seed))
     accuracy, missing = None, "needs EWC runs with every importance and fine-tuning (the study: make sweep-full)"
-    study_root = checkout_path(study_dir)
-    if (study_root / SWEEP_FILE).is_file():
+    study_root = checkout_path(study_dir) if study_dir is not None else None
+    if study_root is None:
+        missing = "needs the study's EWC runs with every importance and fine-tuning: no study was given"
+    elif (study_root / SWEEP_FILE).is_file():
         study = load_study(study_root)
         trial = next(iter(study.table.trial_dir), None)
         if trial is not None and base_identity(load_results(study_root / trial).config) == base_identity(results.config):
@@ -108,4 +113,5 @@ def claim_data(
         agreement=pd.concat(agreement_tables, ignore_index=True) if agreement_tables else None,
         accuracy=accuracy,
         accuracy_missing=missing,
+        noise=noise_for(results.config, checkout=project_root()),
     )

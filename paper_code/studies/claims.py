@@ -53,20 +53,35 @@ class ClaimData:
     accuracy_missing: str = "needs EWC runs with every importance and a fine-tuning run (the study: make sweep-full)"
     #: Where each seed's run was found, by seed.
     sources: dict[int, str] = field(default_factory=dict)
+    #: The rounding-noise band of this configuration (``pair, layer, task, pearson, spearman``: the standard
+    #: deviation of one seed's value under rounding alone, :mod:`paper_code.studies.noise`), where measured.
+    noise: pd.DataFrame | None = None
 
     @property
     def seeds(self) -> int:
         return int(self.correlations["seed"].nunique()) if not self.correlations.empty else 0
 
 
-def _cells(frame: pd.DataFrame, value: str, cell: Callable[[pd.Series], str], threshold: float, op: str) -> pd.DataFrame:
-    return pd.DataFrame({
+def _cells(frame: pd.DataFrame, value: str, cell: Callable[[pd.Series], str], threshold: float, op: str,
+           noise: pd.Series | None = None) -> pd.DataFrame:
+    cells = pd.DataFrame({
         "cell": [cell(row) for _, row in frame.iterrows()],
         "value": frame[value].to_numpy(dtype=float),
         "threshold": threshold,
         "op": op,
         "seed": frame["seed"].to_numpy(),
     })
+    if noise is not None:
+        cells["noise"] = noise.to_numpy(dtype=float)
+    return cells
+
+
+def _noise(data: ClaimData, rows: pd.DataFrame, kind: str) -> pd.Series | None:
+    """The rounding noise of each (pair, layer, task) row, where the noise band of this configuration is known."""
+    if data.noise is None or kind not in data.noise:
+        return None
+    keys = ["pair", "layer", "task"]
+    return rows[keys].merge(data.noise[[*keys, kind]], on=keys, how="left")[kind]
 
 
 def _where(row: pd.Series) -> str:
@@ -87,7 +102,7 @@ def above(claim: str, data: ClaimData, pair: str, threshold: float, kind: str) -
     rows = _pair(data, pair)
     if rows.empty:
         return not_computed(claim, f"no {pair_label(pair)} correlations", kind)
-    cells = _cells(rows, kind, _where, threshold, ">")
+    cells = _cells(rows, kind, _where, threshold, ">", _noise(data, rows, kind))
     label = f"{pair_label(pair)} ({KIND_LABELS[kind]}) > {threshold:g}"
     return grade_cells(claim, cells, label, _all_positive, kind)
 
@@ -112,9 +127,10 @@ def input_high_output_negative(claim: str, data: ClaimData, pair: str, kind: str
     rows = _pair(data, pair)
     if rows.empty:
         return not_computed(claim, f"no {pair_label(pair)} correlations", kind)
+    first, last = rows[rows["layer"] == 1], rows[rows["layer"] == 3]
     cells = pd.concat([
-        _cells(rows[rows["layer"] == 1], kind, _where, SIG_INPUT_AT_LEAST, "≥"),
-        _cells(rows[rows["layer"] == 3], kind, _where, 0.0, "<"),
+        _cells(first, kind, _where, SIG_INPUT_AT_LEAST, "≥", _noise(data, first, kind)),
+        _cells(last, kind, _where, 0.0, "<", _noise(data, last, kind)),
     ], ignore_index=True)
 
     def direction(means: pd.DataFrame) -> bool:

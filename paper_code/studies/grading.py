@@ -22,7 +22,9 @@ The grade is computed on the mean over seeds of each cell's value, with these ru
 A cell whose value is undefined (NaN, a constant importance) for every seed is not judged and
 is counted and shown; a cell undefined for some seeds is judged on the others. The evidence
 also says in how many cells the condition holds for every single seed, so a grade resting on a
-mean that some seeds contradict is visible.
+mean that some seeds contradict is visible, and, where the rounding noise of the cells is known
+(:mod:`paper_code.studies.noise`), in how many cells the seed mean lies within :data:`NOISE_MULTIPLE`
+standard deviations of its rounding noise from the threshold: a verdict there could flip on another machine.
 """
 
 from __future__ import annotations
@@ -61,6 +63,8 @@ class Grade:
     seeds: int = 0
     worst: str = ""
     kind: str | None = None
+    #: Cells whose seed mean lies within the rounding noise of the threshold (``None``: noise not known).
+    fragile: int | None = None
 
     @property
     def label(self) -> str:
@@ -105,6 +109,8 @@ def grade_cells(
     seeds = int(per_seed["seed"].nunique())
     keys = ["cell", "threshold", "op"]
     band = per_seed.groupby(keys, sort=False)["value"].agg(["mean", "std", "count"]).reset_index()
+    if "noise" in per_seed:
+        band["noise"] = per_seed.groupby(keys, sort=False)["noise"].mean().to_numpy()
     undefined = int(band["mean"].isna().sum())
     band = band[band["mean"].notna()].reset_index(drop=True)
     if band.empty:
@@ -127,12 +133,27 @@ def grade_cells(
     else:
         grade = FAILS
     over = "1 run" if seeds == 1 else f"the mean of {seeds} seeds"
+    fragile = within_noise(means, seeds)
     evidence = (
         f"{describe}, on {over}: in {held} of {judged} cells; worst {worst}"
         + ("" if seeds == 1 else f"; {robust} of {judged} cells hold for every seed")
         + (f"; {undefined} cell{'s' if undefined != 1 else ''} undefined (constant importance)" if undefined else "")
+        + ("" if fragile is None else f"; {fragile} of {judged} cells lie within the rounding noise of the threshold")
     )
-    return Grade(claim, grade, evidence, held, judged, undefined, robust, seeds, worst, kind)
+    return Grade(claim, grade, evidence, held, judged, undefined, robust, seeds, worst, kind, fragile)
+
+
+#: A seed mean lies "within the rounding noise" of its threshold when it is no further from it than this many
+#: standard deviations of the mean's rounding noise (σ/√n for n seeds, σ of one run from the noise study).
+NOISE_MULTIPLE = 2.0
+
+
+def within_noise(means: pd.DataFrame, seeds: int) -> int | None:
+    """How many cells' seed means lie within :data:`NOISE_MULTIPLE` rounding-noise deviations of their threshold:
+    their verdict could flip on another machine. ``None`` where the noise of the cells is not known."""
+    if "noise" not in means or means["noise"].isna().all():
+        return None
+    return int((margin(means).abs() <= NOISE_MULTIPLE * means["noise"] / seeds ** 0.5).sum())
 
 
 def combine(claim: str, grades: list[Grade], kind: str | None = None) -> Grade:
@@ -149,9 +170,10 @@ def combine(claim: str, grades: list[Grade], kind: str | None = None) -> Grade:
         grade = DIRECTION
     else:
         grade = FAILS
+    fragile = None if any(g.fragile is None for g in grades) else sum(g.fragile for g in grades)
     return Grade(claim, grade, "; ".join(g.evidence for g in grades), held, judged,
                  sum(g.undefined for g in grades), sum(g.robust for g in grades), max(g.seeds for g in grades),
-                 min(grades, key=lambda g: g.held / max(g.judged, 1)).worst, kind)
+                 min(grades, key=lambda g: g.held / max(g.judged, 1)).worst, kind, fragile)
 
 
 def not_applicable(claim: str, why: str, kind: str | None = None) -> Grade:

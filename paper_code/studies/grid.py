@@ -39,8 +39,8 @@ from paper_code.analysis.spread import pooled_std, within_spread
 from paper_code.config import METHOD_NAMES, Config
 from paper_code.errors import ResultsError
 from paper_code.locations import STUDY_DIR
-from paper_code.results import Results, load_results
-from paper_code.sweep import SWEEP_FILE, SWEEP_PARAMETERS
+from paper_code.results import CONFIG_FILE, Results, load_results
+from paper_code.sweep import SWEEP_FILE, SWEEP_PARAMETERS, TRIALS_DIR
 
 #: The full grid, written by ``make sweep-full``.
 GRID_DIR = STUDY_DIR / "grid"
@@ -162,6 +162,17 @@ def choose_lambda(table: pd.DataFrame, reg: str) -> LambdaChoice:
     return LambdaChoice(reg, best, float(means.max()), len(common), at_edge=edge)
 
 
+def lambda_lead(table: pd.DataFrame, reg: str) -> tuple[float, float, int] | None:
+    """How far the selected λ of ``reg`` leads the next best λ, on the seeds every λ shares:
+    ``(runner-up λ, lead in mean final accuracy, seeds)``, or ``None`` with a single λ."""
+    rows = table[table.reg == reg]
+    common = set.intersection(*[set(group.seed) for _, group in rows.groupby("lam")])
+    means = rows[rows.seed.isin(common)].groupby("lam").final_accuracy.mean().sort_values(ascending=False)
+    if len(means) < 2:
+        return None
+    return float(means.index[1]), float(means.iloc[0] - means.iloc[1]), len(common)
+
+
 def best_lambdas(table: pd.DataFrame) -> dict[str, LambdaChoice]:
     """The selected λ of every regularizer in the table, in the library's method order."""
     present = set(table.reg)
@@ -205,6 +216,19 @@ class Study:
                 raise ResultsError(f"{results.path} has no per-task correlations: rerun it with this version")
             frames.append(frame.assign(seed=results.config.seed))
         return pd.concat(frames, ignore_index=True)
+
+
+def committed_trial(study_dir: str | Path, config: Config) -> Results | None:
+    """The study's finished trial of exactly ``config`` (its key), or ``None`` when the study does not hold it.
+
+    A page shows this trial rather than a run of its own when it exists, so the built book shows the same
+    numbers on every machine: a rerun of the same key elsewhere differs by rounding, which training amplifies.
+    """
+    folder = Path(study_dir) / TRIALS_DIR / config.key
+    if not (folder / CONFIG_FILE).is_file():
+        return None
+    results = load_results(folder, require_complete=False)
+    return results if results.complete else None
 
 
 def load_study(folder: str | Path = GRID_DIR) -> Study:
@@ -300,3 +324,19 @@ def mean_differences(frame: pd.DataFrame) -> pd.Series:
     (a :func:`per_task_versus_accumulated` table), largest in magnitude first."""
     by = frame.groupby(["pair", "layer"]).difference.mean()
     return by.reindex(by.abs().sort_values(ascending=False).index)
+
+
+def lambda_leads(table: pd.DataFrame, accuracy_sd: float | None = None) -> pd.DataFrame:
+    """Per regularizer: the selected λ, the next best, the lead and its seeds; with ``accuracy_sd`` (the rounding
+    noise of one run's final accuracy) also the noise of that lead, σ·√(2/n) for two means of n seeds, and the
+    lead in units of it."""
+    rows = []
+    for reg, choice in best_lambdas(table).items():
+        lead = lambda_lead(table, reg)
+        if lead is None:
+            continue
+        runner_up, gap, seeds = lead
+        noise = accuracy_sd * (2 / seeds) ** 0.5 if accuracy_sd is not None else float("nan")
+        rows.append(dict(reg=reg, lam=choice.lam, runner_up=runner_up, lead=gap, seeds=seeds, noise=noise,
+                         ratio=gap / noise if noise > 0 else float("nan")))
+    return pd.DataFrame(rows, columns=["reg", "lam", "runner_up", "lead", "seeds", "noise", "ratio"])

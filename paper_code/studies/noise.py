@@ -61,7 +61,11 @@ def write_members(path: Path, rows: Iterable[dict], members: dict[str, dict]) ->
 
 @dataclass(frozen=True)
 class NoiseMembers:
-    """The members of the noise study: how each was run (``table``), and their correlations and final accuracy."""
+    """The members of the noise study: how each was run (``table``, with ``same_as`` naming an earlier member of
+    the same seed that gave bitwise the same run), and the correlations and final accuracy of the distinct ones.
+
+    A perturbation that changes nothing on the machine it ran on (for instance MKL's AVX2 kernels on a CPU where
+    MKL uses them anyway) gives the same run twice; it is counted once, so it does not narrow the band."""
 
     table: pd.DataFrame
     correlations: pd.DataFrame
@@ -69,20 +73,30 @@ class NoiseMembers:
 
 
 def load_members(root: Path = NOISE_DIR, checkout: Path = Path(".")) -> NoiseMembers:
-    """Every member listed in ``members.csv`` under ``root``; folders are relative to ``checkout``."""
-    path = Path(root) / MEMBERS_FILE
+    """Every member listed in ``members.csv`` under ``root``; a relative ``root`` and the members' folders are
+    taken from ``checkout``."""
+    path = Path(checkout) / root / MEMBERS_FILE
     if not path.is_file():
-        raise ResultsError(f"{path} is missing: run `make noise` (about half an hour on 2 cores)")
+        raise ResultsError(f"{path} is missing: run `make noise` (about 40 minutes on 2 cores)")
     table = pd.read_csv(path)
-    correlations, accuracy = [], []
+    correlations, accuracy, same_as = [], [], []
+    seen: dict[int, list[tuple[str, pd.DataFrame, pd.DataFrame]]] = {}
     for row in table.itertuples():
         results = load_results(Path(checkout) / row.folder)
         if results.config != Config(seed=int(row.seed)):
             raise ResultsError(f"{row.folder} is not the default configuration with seed {row.seed}")
+        earlier = seen.setdefault(int(row.seed), [])
+        twin = next((name for name, corr, training in earlier
+                     if corr.equals(results.correlations) and training.equals(results.training)), None)
+        same_as.append(twin or "")
+        if twin is not None:
+            continue
+        earlier.append((row.member, results.correlations, results.training))
         correlations.append(results.correlations.assign(seed=int(row.seed), member=row.member))
         accuracy.append(dict(seed=int(row.seed), member=row.member, final_accuracy=results.final_average_accuracy(),
                              average_forgetting=results.average_forgetting()))
-    return NoiseMembers(table, pd.concat(correlations, ignore_index=True), pd.DataFrame(accuracy))
+    return NoiseMembers(table.assign(same_as=same_as), pd.concat(correlations, ignore_index=True),
+                        pd.DataFrame(accuracy))
 
 
 def noise_band(correlations: pd.DataFrame, kind: str = "pearson") -> pd.DataFrame:
@@ -107,6 +121,19 @@ def accuracy_noise(accuracy: pd.DataFrame) -> pd.DataFrame:
     return grouped.agg(mean="mean", std="std", low="min", high="max", members="count").reset_index()
 
 
+def accuracy_sd(accuracy: pd.DataFrame) -> float:
+    """The rounding noise of one run's final average accuracy: the root mean square over seeds of the members'
+    standard deviation."""
+    return float(np.sqrt(accuracy.groupby("seed").final_accuracy.var().mean()))
+
+
+def measured_accuracy_sd(root: Path = NOISE_DIR, checkout: Path = Path(".")) -> float | None:
+    """:func:`accuracy_sd` of the noise study under ``root``, or ``None`` where it has not been run."""
+    if not (Path(checkout) / root / MEMBERS_FILE).is_file():
+        return None
+    return accuracy_sd(load_members(root, checkout).accuracy)
+
+
 def noise_against_seeds(noise: pd.DataFrame, seeds: pd.DataFrame) -> pd.DataFrame:
     """The noise band beside the seed band (:func:`paper_code.studies.grid.seed_band`), cell by cell, with their
     ratio: where ``ratio`` is near 1, one seed's value is as uncertain from rounding as from the seed itself."""
@@ -115,3 +142,54 @@ def noise_against_seeds(noise: pd.DataFrame, seeds: pd.DataFrame) -> pd.DataFram
                        on=keys)
     both["ratio"] = both.noise_std / both.seed_std
     return both
+
+
+#: A difference between two runs that differ only in rounding lies within this many noise standard deviations
+#: 95 % of the time, if rounding draws are roughly normal: 2 standard deviations of the difference of two
+#: independent draws, each of standard deviation σ (2·√2·σ).
+DIFFERENCE_BAND = 2 * np.sqrt(2)
+
+
+def reproduction(local: pd.DataFrame, committed: pd.DataFrame, noise: pd.DataFrame, kind: str = "pearson") -> pd.DataFrame:
+    """A rerun of a committed trial's key (``local``) against the trial (``committed``), cell by cell: the
+    difference, the noise band of that cell, and whether the difference lies within the band a difference of
+    two rounding draws spans (:data:`DIFFERENCE_BAND` × ``noise_std``)."""
+    keys = ["pair", "layer", "task"]
+    both = local[[*keys, kind]].merge(committed[[*keys, kind]], on=keys, suffixes=("_local", "_committed"))
+    both["difference"] = both[f"{kind}_local"] - both[f"{kind}_committed"]
+    both = both.merge(noise[[*keys, "noise_std"]], on=keys, how="left")
+    both["within"] = both.difference.abs() <= DIFFERENCE_BAND * both.noise_std
+    return both
+
+
+def measures(config: Config) -> bool:
+    """Whether the noise study measured ``config``'s configuration (the paper's setup, whatever the seed)."""
+    return config.identity(without=("seed",)) == Config().identity(without=("seed",))
+
+
+def noise_for(config: Config, root: Path = NOISE_DIR, checkout: Path = Path(".")) -> pd.DataFrame | None:
+    """The noise band of both coefficients (``pair, layer, task, pearson, spearman``: standard deviations) when
+    ``config`` is the configuration the noise study measured (whatever its seed), else ``None``: the band is
+    not carried over to another configuration."""
+    if not measures(config):
+        return None
+    if not (Path(checkout) / root / MEMBERS_FILE).is_file():
+        return None
+    members = load_members(root, checkout)
+    keys = ["pair", "layer", "task"]
+    bands = [noise_band(members.correlations, kind).set_index(keys).noise_std.rename(kind)
+             for kind in ("pearson", "spearman")]
+    return pd.concat(bands, axis=1).reset_index()
+
+
+def noise_by_pair(both: pd.DataFrame) -> pd.DataFrame:
+    """Per pair, over its (layer, task) cells (a :func:`noise_against_seeds` table): the median rounding noise,
+    the widest span of one seed's members, the median seed spread and the median ratio of the two."""
+    grouped = both.groupby("pair", sort=False)
+    return grouped.agg(noise_std=("noise_std", "median"), noise_range=("noise_range", "max"),
+                       seed_std=("seed_std", "median"), ratio=("ratio", "median")).reset_index()
+
+
+def widest_cell(both: pd.DataFrame) -> pd.Series:
+    """The cell whose members span the widest range."""
+    return both.loc[both.noise_range.idxmax()]
