@@ -54,10 +54,13 @@ FIGURES = {
     "b6_structure": 3,
     # The sensitivity page reads study/sensitivity/key_numbers.csv.
     "b7_sensitivity": 1,
+    # The reproduce page reads the noise study (study/noise) and compares the build's run with the committed trial.
+    "reproduce": 1,
 }
 STUDY_PAGES = {"b1_choosing_lambda", "b2_importance_matters", "b3_seed_stability", "b4_per_task"}
 ANALYSIS_PAGES = {"b5_pruning", "b6_structure"}
 SENSITIVITY_PAGES = {"b7_sensitivity"}
+NOISE_PAGES = {"reproduce"}
 #: Claims whose verdict each page states.
 VERDICTS = {
     "s3_1_mas_fis": 4, "s3_2_mas_si": 1, "s3_3_mas_sig": 1, "s3_4_fis_si": 1, "s3_5_fis_sig": 1, "s3_6_si_sig": 1,
@@ -188,6 +191,10 @@ def test_page_executed_with_figures_verdicts_and_provenance(built, name):
         assert any(text.startswith("**Analysis shown:** `study/analysis/") for text in markdown), "no provenance"
     elif name in SENSITIVITY_PAGES:
         assert any(text.startswith("**Numbers shown:** `study/sensitivity/key_numbers.csv`") for text in markdown)
+    elif name in NOISE_PAGES:
+        assert any(text.startswith("**The members:** seed 0") for text in markdown)
+        # The small build's configuration is not in the study: there is no committed trial to compare with.
+        assert any(text.startswith("The committed study holds no trial of this configuration") for text in markdown)
     else:
         key = built.run.name
         assert any(key in text and "{download}`correlations.csv" in text for text in markdown), "no provenance"
@@ -232,7 +239,7 @@ def test_discussion_table_lists_every_claim(built):
 
 def test_html_pages_downloads_and_local_scripts(built):
     pages = sorted(p.stem for p in (built.html / "book").glob("*.html"))
-    assert pages == sorted(list(FIGURES) + ["intro", "reproduce"])
+    assert pages == sorted(list(FIGURES) + ["intro"])
     assert (built.html / "index.html").is_file()
     copies = list((built.html / "_downloads").glob("*/correlations.csv"))
     assert len(copies) == 1 and copies[0].read_bytes() == (built.run / "correlations.csv").read_bytes()
@@ -244,7 +251,8 @@ def test_html_pages_downloads_and_local_scripts(built):
         sources = re.findall(r'<script[^>]*\ssrc="([^"]+)"', text)
         assert sources and not [s for s in sources if "://" in s or s.startswith("//")], (page.name, sources)
         assert text.count("vendor/plotly.min.js") == 1, page.name
-        if page.stem in FIGURES and page.stem not in STUDY_PAGES | ANALYSIS_PAGES | SENSITIVITY_PAGES:  # provenance: the run's files, downloadable from the book itself
+        if page.stem in FIGURES and page.stem not in STUDY_PAGES | ANALYSIS_PAGES | SENSITIVITY_PAGES | NOISE_PAGES:
+            # provenance: the run's files, downloadable from the book itself
             assert re.search(r'href="\.\./_downloads/[0-9a-f]+/correlations\.csv"', text), page.name
 
 

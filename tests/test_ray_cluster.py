@@ -48,7 +48,9 @@ def test_a_sweep_joins_a_ray_head_on_the_loopback_and_the_test_stops_it(tmp_path
     port = _free_port()
     # Ray's unix sockets live under the temp dir and must keep a short path.
     temp = Path(tempfile.mkdtemp(prefix="ray-", dir="/tmp"))
-    env = {**os.environ, RAY_CLUSTER_SWITCH: "0", "RAY_USAGE_STATS_ENABLED": "0"}
+    # Ray 2.5x turns token authentication on for a head started by `ray start`; this head is on the loopback and
+    # the test's own, so it runs without (a real cluster's token goes to the sweep through RAY_AUTH_TOKEN).
+    env = {**os.environ, RAY_CLUSTER_SWITCH: "0", "RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "disabled"}
     ray = Path(sys.executable).with_name("ray")
     command = [str(ray), "start", "--head", "--node-ip-address=127.0.0.1", f"--port={port}", "--num-cpus=2",
                "--include-dashboard=false", f"--temp-dir={temp}", "--disable-usage-stats", "--block"]
@@ -72,7 +74,8 @@ def test_a_sweep_joins_a_ray_head_on_the_loopback_and_the_test_stops_it(tmp_path
         sweep = subprocess.run(
             [sys.executable, "-m", "paper_code", "sweep", "--out", str(out), "--seed", "0,1", "--engine", "ray",
              "--address", f"127.0.0.1:{port}", "--quiet", *TINY],
-            cwd=ROOT, env={**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}, capture_output=True, text=True, timeout=900,
+            cwd=ROOT, env={**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "disabled"},
+            capture_output=True, text=True, timeout=900,
         )
         assert sweep.returncode == 0, sweep.stderr[-4000:]
         table = pd.read_csv(out / "sweep.csv")
