@@ -4,6 +4,9 @@ differ only in rounding may drift."""
 from __future__ import annotations
 
 import shutil
+import socket
+import subprocess
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -93,3 +96,23 @@ def assert_same_within_rounding(ours: Results, theirs: Results) -> None:
         assert drift <= ROUNDING_TOLERANCE["relative"], f"training.{column} drifted by {drift:.2e} (relative)"
     drift = (ours.training.train_accuracy - theirs.training.train_accuracy).abs().max()
     assert drift <= ROUNDING_TOLERANCE["accuracy"], f"training accuracy drifted by {drift:.2e}"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 120) -> bool:
+    """Wait until ``process`` listens on 127.0.0.1:``port``; False if it ended or the time ran out first."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return True
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                return False
+            time.sleep(0.3)

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import sys
 import threading
-import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -24,7 +22,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import require_program, small_config
+from conftest import free_port, require_program, small_config, wait_for_port
 from paper_code.config import Config
 from paper_code.dashboard.job import Load, RunLock, is_large, refusal, training_steps
 from paper_code.dashboard.panel import Dashboard
@@ -204,12 +202,6 @@ def test_picking_a_study_trial_draws_its_numbers(tmp_path):
 
 
 # --------------------------------------------------------------------------- the app in Chromium
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @contextmanager
 def dashboard_server(results_dir: Path, log: Path) -> Iterator[str]:
     """`python -m paper_code.dashboard.server` (what `make dashboard` runs) on a free port, stopped on exit."""
@@ -219,15 +211,7 @@ def dashboard_server(results_dir: Path, log: Path) -> Iterator[str]:
     with open(log, "w") as output:
         server = subprocess.Popen(command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError("the dashboard server did not start:\n" + log.read_text()[-3000:])
-                time.sleep(0.3)
+        assert wait_for_port(port, server), "the dashboard server did not start:\n" + log.read_text()[-3000:]
         yield f"http://127.0.0.1:{port}/"
     finally:
         server.terminate()

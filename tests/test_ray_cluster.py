@@ -16,18 +16,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from conftest import free_port, wait_for_port
 from paper_code.sweep import RAY_CLUSTER_SWITCH, on_this_machine, ray_available
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ["--tasks", "1", "--epochs", "1", "--train-size", "2000", "--test-size", "500", "--importance-samples", "500"]
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not ray_available(), reason="Ray is not installed (the sweep extra)")]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _listening(pid_names: tuple[str, ...]) -> list[str]:
@@ -45,7 +40,7 @@ def test_loopback_addresses_are_recognised():
 
 
 def test_a_sweep_joins_a_ray_head_on_the_loopback_and_the_test_stops_it(tmp_path):
-    port = _free_port()
+    port = free_port()
     # Ray's unix sockets live under the temp dir and must keep a short path.
     temp = Path(tempfile.mkdtemp(prefix="ray-", dir="/tmp"))
     # Ray 2.5x turns token authentication on for a head started by `ray start`; this head is on the loopback and
@@ -59,15 +54,8 @@ def test_a_sweep_joins_a_ray_head_on_the_loopback_and_the_test_stops_it(tmp_path
         # --block: the head's processes are children of this one, and stop with it.
         head = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                if head.poll() is not None or time.monotonic() > deadline:
-                    pytest.skip("Ray cannot start a head on this machine:\n" + log.read_text()[-2000:])
-                time.sleep(0.5)
+        if not wait_for_port(port, head):
+            pytest.skip("Ray cannot start a head on this machine:\n" + log.read_text()[-2000:])
         assert not [a for a in _listening(("gcs_server", "raylet")) if "127.0.0.1" not in a], _listening(
             ("gcs_server", "raylet"))
         out = tmp_path / "sweep"

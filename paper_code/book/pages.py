@@ -84,6 +84,8 @@ class ResultsPage:
         self.committed = committed
         # A committed trial keeps no saved networks: its eq. (1)-(3) check is read from its folder or not at all.
         self.compute_explanation = compute_explanation and not committed
+        #: Where the last :meth:`explanation` came from: "stored", "local" (the local reproduction) or "shown".
+        self.check_source: str | None = None
 
     @cached_property
     def data(self) -> ClaimData:
@@ -137,7 +139,7 @@ class ResultsPage:
     def explanation_note(self, check: ExplanationCheck) -> Markdown:
         """Where the check comes from, and whether it saw the networks of the run it checks."""
         text = explanation_consistency(check).text
-        if getattr(self, "check_source", None) == "local":
+        if self.check_source == "local":
             text = ("The committed trial of this configuration stored no eq. (1)-(3) check, and keeps no saved networks "
                     "to compute one from: the check below is computed on this machine's reproduction of it (the same "
                     "key, whose networks differ from the committed trial's by rounding amplified by training). " + text)

@@ -14,7 +14,7 @@ from paper_code.book.render import Markdown
 from paper_code.labels import KIND_LABELS, describe, pair_label
 from paper_code.locations import shown_path
 from paper_code.results import Results
-from paper_code.studies.noise import DIFFERENCE_BAND, NoiseMembers, noise_by_pair, widest_cell
+from paper_code.studies.noise import DIFFERENCE_BAND, NoiseMembers, band_summary, noise_by_pair, reproduction_summary
 
 
 def noise_findings(members: NoiseMembers, both: pd.DataFrame, accuracy: pd.DataFrame, kind: str) -> Markdown:
@@ -28,8 +28,8 @@ def noise_findings(members: NoiseMembers, both: pd.DataFrame, accuracy: pd.DataF
                    f"{'s' if len(seeds) > 1 else ''} {', '.join(str(int(s)) for s in seeds)}): that perturbation "
                    "changed nothing there, and the run is counted once." for (member, twin), seeds in twins.items())
     spread = "; ".join(f"seed {int(r.seed)} {r.low:.4f} to {r.high:.4f} (σ = {r.std:.4f})" for r in accuracy.itertuples())
-    widest = widest_cell(both)
-    share = float((both.ratio >= 0.5).mean())
+    summary = band_summary(both)
+    widest = summary["widest"]
     return Markdown(
         f"**The members:** {seeds}: the same configuration and seed on one and two torch threads, with ATen's "
         f"scalar kernels, with MKL's AVX2 kernels, with task 1's importances moved by one float32 step, and the "
@@ -37,10 +37,10 @@ def noise_findings(members: NoiseMembers, both: pd.DataFrame, accuracy: pd.DataF
         f"**Final average accuracy** moves by rounding alone: {spread}.\n\n"
         f"**Correlation cells** ({KIND_LABELS[kind]}, {len(both)} cells: the paper's {both.pair.nunique()} pairs × "
         f"{both.layer.nunique()} layers × {both.task.nunique()} tasks learned): the rounding noise of one "
-        f"cell has a median standard deviation of {both.noise_std.median():.3f}; the widest span of one seed's "
+        f"cell has a median standard deviation of {summary['noise_std']:.3f}; the widest span of one seed's "
         f"members is {widest.noise_range:.3f} ({pair_label(widest.pair)} layer {int(widest.layer)} after task "
-        f"{int(widest.task)}). Against the spread over the study's {int(both.study_seeds.min())} seeds, the "
-        f"median ratio of the two is {both.ratio.median():.2f}, and in {share:.0%} of the cells rounding alone "
+        f"{int(widest.task)}). Against the spread over the study's {summary['study_seeds']} seeds, the "
+        f"median ratio of the two is {summary['ratio']:.2f}, and in {summary['half_or_more']:.0%} of the cells rounding alone "
         "moves a run by at least half as much as another seed does. A single seed's surface is one draw: read "
         "the seed band, and call a difference real only where it is larger than both."
     )
@@ -74,9 +74,9 @@ def reproduction_findings(local: Results | None, committed: Results | None, repr
         text += f"; rounding alone moves one run by σ = {accuracy_sd:.4f}, a difference of two by {accuracy_sd * 2 ** 0.5:.4f}"
     text += ")."
     if repro is not None and not repro.empty:
-        within = repro.within.sum()
-        largest = repro.loc[repro.difference.abs().idxmax()]
-        text += (f" Of its {len(repro)} correlation cells ({KIND_LABELS[kind]}), {within} differ from the committed "
+        counts = reproduction_summary(repro)
+        largest = counts["largest"]
+        text += (f" Of its {counts['cells']} correlation cells ({KIND_LABELS[kind]}), {counts['within']} differ from the committed "
                  f"trial's by no more than {DIFFERENCE_BAND:.2f} rounding-noise deviations, the band that a difference "
                  f"of two rounding draws keeps to 95 % of the time; the largest difference is "
                  f"{largest.difference:+.3f} ({pair_label(largest.pair)} layer {int(largest.layer)} after task "

@@ -190,6 +190,15 @@ def noise_by_pair(both: pd.DataFrame) -> pd.DataFrame:
                        seed_std=("seed_std", "median"), ratio=("ratio", "median")).reset_index()
 
 
-def widest_cell(both: pd.DataFrame) -> pd.Series:
-    """The cell whose members span the widest range."""
-    return both.loc[both.noise_range.idxmax()]
+def band_summary(both: pd.DataFrame) -> dict:
+    """The numbers a page quotes of a :func:`noise_against_seeds` table: the median rounding noise, the cell whose
+    members span the widest range, the median ratio of rounding noise to seed spread, and the share of cells where
+    rounding alone moves a run at least half as much as another seed does."""
+    return dict(noise_std=float(both.noise_std.median()), widest=both.loc[both.noise_range.idxmax()],
+                ratio=float(both.ratio.median()), half_or_more=float((both.ratio >= 0.5).mean()),
+                study_seeds=int(both.study_seeds.min()))
+
+
+def reproduction_summary(repro: pd.DataFrame) -> dict:
+    """How many cells of a :func:`reproduction` table lie within the band, and the largest difference."""
+    return dict(cells=len(repro), within=int(repro.within.sum()), largest=repro.loc[repro.difference.abs().idxmax()])
