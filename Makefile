@@ -7,6 +7,7 @@
 #   make gpu-check   the CUDA tests and a timed paper-scale run, on a machine with an NVIDIA GPU
 #   make analysis RUNS="DIR ..."  pruning, top-k overlap and unit structure of runs kept with their checkpoints
 #   make dashboard   serve the live explorer on http://127.0.0.1:8866/ (PORT=8900 make dashboard for another port)
+#   make controls    EWC with control importances, every regularizer on the same 5 seeds (study/controls/)
 #   make noise       the numerical-noise band of the paper's configuration (study/noise/, about 40 minutes)
 #   make lock        rewrite requirements/lock.txt from pyproject.toml (pip-tools)
 
@@ -19,7 +20,7 @@ TORCH_PINS := $(shell $(PYTHON) -c 'import tomllib; deps = tomllib.load(open("py
 # Every other package at the version the committed study was computed with (pip-tools; `make lock` rewrites it).
 LOCK   := requirements/lock.txt
 
-.PHONY: setup data test test-fast bench clean book lab sweep-full sensitivity gpu-check analysis dashboard noise lock pins
+.PHONY: setup data test test-fast bench clean book lab sweep-full sensitivity gpu-check analysis dashboard noise lock pins controls
 
 setup: $(STAMP)
 
@@ -72,6 +73,11 @@ sweep-full: $(STAMP)
 # saved networks of the study's default trials, then study/sensitivity/key_numbers.csv.
 sensitivity: $(STAMP)
 	$(BIN)/python scripts/sensitivity.py
+
+# Does the importance matter? The controls' λ grids (study/controls/) and every regularizer at its selected λ on
+# seeds 0-4: about 70 trials, 2 hours on 2 cores; finished trials are skipped.
+controls: $(STAMP)
+	$(BIN)/python scripts/controls.py
 
 # The numerical-noise band (study/noise/): the paper's configuration, seeds 0 and 1, rerun with nothing changed
 # but rounding (threads, CPU kernels, one float32 step in task 1's importances); about 40 minutes on 2 cores.

@@ -99,8 +99,8 @@ def add_run_arguments(parser: argparse.ArgumentParser, lists: bool = False) -> N
     add("--lam", type=_typed_list(float) if lists else float, default=(d.lam,) if lists else d.lam,
         help=f"EWC strength lambda (default {_shown(d.lam)}{several})")
     add("--reg", type=_typed_list(str) if lists else str, default=(d.reg,) if lists else d.reg,
-        help=f"importance used by the EWC penalty: {', '.join(METHOD_NAMES)} or none "
-             f"(default {d.reg}{several})")
+        help=f"importance used by the EWC penalty: {', '.join(METHOD_NAMES)} or none; added to --methods when "
+             f"it is not there (default {d.reg}{several})")
     add("--seed", type=_typed_list(int) if lists else int, default=(d.seed,) if lists else d.seed,
         help=f"seed of weights, permutations and shuffling (default {d.seed}{several})")
     add("--methods", type=_comma_list, default=d.methods,
@@ -128,11 +128,14 @@ def add_run_arguments(parser: argparse.ArgumentParser, lists: bool = False) -> N
 def config_from_args(args: argparse.Namespace, **overrides: Any) -> Config:
     values = dict(lam=args.lam, reg=args.reg, seed=args.seed)
     values.update(overrides)
+    # EWC needs the importance it regularizes with: --reg adds it to --methods (as a sweep does for its trials).
+    reg = values["reg"]
+    methods = tuple(args.methods) + ((reg,) if reg in METHOD_NAMES and reg not in args.methods else ())
     return Config(
         tasks=args.tasks,
         epochs=args.epochs,
         **values,
-        methods=args.methods,
+        methods=methods,
         importance_samples=args.importance_samples,
         lr=args.lr,
         batch_size=args.batch_size,

@@ -24,8 +24,12 @@ DEFAULT_METHODS: tuple[str, ...] = ("fis", "fis_true", "mas", "si", "sig")
 #: Controls that no paper method is: the weight magnitude |w| and a seeded random importance.
 BASELINE_METHODS: tuple[str, ...] = ("magnitude", "random")
 
+#: Controls made for EWC's penalty, each keeping part of MAS's information or none of it: Ω = 1 (plain L2
+#: anchoring), MAS's values shuffled within each tensor, MAS's rank-1 (unit) structure.
+CONTROL_METHODS: tuple[str, ...] = ("uniform", "shuffled", "rank1")
+
 #: Importance methods the library knows, in the order they are reported.
-METHOD_NAMES: tuple[str, ...] = DEFAULT_METHODS + BASELINE_METHODS
+METHOD_NAMES: tuple[str, ...] = DEFAULT_METHODS + BASELINE_METHODS + CONTROL_METHODS
 
 #: The seven pairs of the paper's Figs. 1-7, in figure order. A trailing ``2``
 #: on a method name means the squared importance (Fig. 2 correlates FIS with MAS²).

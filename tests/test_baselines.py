@@ -12,7 +12,7 @@ import torch
 from paper_code import run_experiment
 from paper_code.analysis.pairs import analysis_pairs
 from paper_code.analysis.trained import baseline_importances, load_trained, open_results
-from paper_code.config import BASELINE_METHODS, DEFAULT_METHODS, METHOD_NAMES, Config, parse_pair
+from paper_code.config import BASELINE_METHODS, CONTROL_METHODS, DEFAULT_METHODS, METHOD_NAMES, Config, parse_pair
 from paper_code.correlation import correlate
 from paper_code.errors import ConfigError
 from paper_code.importance.random_control import random_importance
@@ -27,10 +27,10 @@ ROOT = Path(__file__).resolve().parents[1]
 RESET_DEFAULT_KEY = "85862bbeee28"
 
 
-def test_registering_the_baselines_changed_no_cache_key():
+def test_registering_the_baselines_and_controls_changed_no_cache_key():
     assert Config(optimizer_state="reset").key == RESET_DEFAULT_KEY
     assert Config().methods == DEFAULT_METHODS == ("fis", "fis_true", "mas", "si", "sig")
-    assert METHOD_NAMES == DEFAULT_METHODS + BASELINE_METHODS
+    assert METHOD_NAMES == DEFAULT_METHODS + BASELINE_METHODS + CONTROL_METHODS
     # Every committed trial still hashes to the folder it lives in.
     for meta_path in sorted((ROOT / "study").glob("*/trials/*/config.json")):
         meta = json.loads(meta_path.read_text())
@@ -112,7 +112,8 @@ def test_analysis_pairs_keep_the_papers_ids_and_cover_every_pair_once():
     pairs = analysis_pairs(METHOD_NAMES)
     assert pairs[:7] == ("mas_fis", "fis_mas2", "mas_si", "mas_sig", "fis_si", "fis_sig", "si_sig")
     unordered = [frozenset(parse_pair(p).methods) for p in pairs if p != "fis_mas2"]
-    assert len(unordered) == len(set(unordered)) == 7 * 6 // 2
+    n = len(METHOD_NAMES)
+    assert len(unordered) == len(set(unordered)) == n * (n - 1) // 2
     assert "mas_magnitude" in pairs and "sig_random" in pairs and "magnitude_random" in pairs
 
 

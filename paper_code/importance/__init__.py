@@ -1,7 +1,8 @@
 """The registry of importance methods: name → how it is computed.
 
-Four methods from the paper (FIS, MAS, SI, SIG), the true Fisher, and two
-baselines (the weight magnitude and a seeded random control). All but SI are
+Four methods from the paper (FIS, MAS, SI, SIG), the true Fisher, two
+baselines (the weight magnitude and a seeded random control) and three controls
+for EWC's penalty (uniform, MAS shuffled, MAS's rank-1 fit). All but SI are
 computed after a task, the data-based ones on a set of training samples in one
 shared forward pass (:func:`post_training_importances`); SI is accumulated by
 :class:`SITracker` during training.
@@ -20,8 +21,11 @@ from paper_code.importance.magnitude import magnitude_importance
 from paper_code.importance.mas import MAS
 from paper_code.importance.per_sample import GradientStatistic, ParamStats, gradient_statistics
 from paper_code.importance.random_control import random_importance
+from paper_code.importance.rank1 import rank1_importance
+from paper_code.importance.shuffled import shuffled_importance
 from paper_code.importance.si import SITracker
 from paper_code.importance.sig import signal_sums
+from paper_code.importance.uniform import uniform_importance
 from paper_code.model import MLP
 
 
@@ -49,7 +53,13 @@ METHODS: dict[str, ImportanceMethod] = {
     "sig": ImportanceMethod("sig", "signal importance", "Kutalev 2020", False),
     "magnitude": ImportanceMethod("magnitude", "weight magnitude |w|", "baseline (magnitude pruning)", False, summed=False),
     "random": ImportanceMethod("random", "random control", "baseline (seeded by run seed and task)", False, summed=False),
+    "uniform": ImportanceMethod("uniform", "uniform importance (Ω = 1)", "control: plain L2 anchoring", False),
+    "shuffled": ImportanceMethod("shuffled", "MAS shuffled within each tensor", "control: MAS's values, no placement",
+                                 False),
+    "rank1": ImportanceMethod("rank1", "MAS's rank-1 fit", "control: MAS's unit structure only", False),
 }
+#: The controls derived from each task's MAS importances.
+_FROM_MAS = ("shuffled", "rank1")
 assert tuple(METHODS) == METHOD_NAMES
 
 _GRADIENT_STATISTICS: dict[str, GradientStatistic] = {s.name: s for s in (FIS, FIS_TRUE, MAS)}
@@ -70,13 +80,15 @@ def post_training_importances(
 
     Samples are processed in chunks so memory stays bounded; every method
     shares each chunk's forward pass. The baselines need no samples: ``magnitude``
-    reads the weights, ``random`` is drawn from (``seed``, ``task``) alone.
+    reads the weights, ``random`` is drawn from (``seed``, ``task``) alone; the controls ``shuffled`` and
+    ``rank1`` are made from this task's MAS (computed for them if not asked for), ``uniform`` is all ones.
     """
     for name in methods:
         check_method(name)
         if METHODS[name].during_training:
             raise ValueError(f"{name!r} is accumulated during training (SITracker), not computed afterwards")
-    statistics = [_GRADIENT_STATISTICS[m] for m in methods if m in _GRADIENT_STATISTICS]
+    wanted = list(methods) + (["mas"] if set(methods) & set(_FROM_MAS) and "mas" not in methods else [])
+    statistics = [_GRADIENT_STATISTICS[m] for m in wanted if m in _GRADIENT_STATISTICS]
     totals: dict[str, ParamStats] = {}
     workspace: dict[int, torch.Tensor] = {}  # memory for the input squares, reused by every chunk
 
@@ -102,6 +114,12 @@ def post_training_importances(
     if "random" in methods:
         shapes = {name: p.shape for name, p in parameters.items()}
         means["random"] = {k: v.to(parameters[k].device) for k, v in random_importance(shapes, seed, task).items()}
+    if "uniform" in methods:
+        means["uniform"] = uniform_importance(parameters)
+    if "shuffled" in methods:
+        means["shuffled"] = shuffled_importance(means["mas"], seed, task)
+    if "rank1" in methods:
+        means["rank1"] = rank1_importance(means["mas"])
     return {m: means[m] for m in methods}
 
 

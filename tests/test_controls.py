@@ -1,0 +1,73 @@
+"""The controls inside EWC: uniform (Ω = 1), MAS shuffled within each tensor, MAS's rank-1 fit. Each against an
+independent reference: numpy's SVD, a sort, a hand count; and in a run, the penalty they make."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from conftest import small_config
+from paper_code import run_experiment
+from paper_code.__main__ import main
+from paper_code.importance import post_training_importances
+from paper_code.results import IMPORTANCES_DIR, task_file
+from paper_code.studies.controls import CONTROL_GRID, control_config, control_grid_configs
+from paper_code.studies.grid import LAMBDA_SEEDS
+
+
+def test_the_controls_against_independent_references(small_model, small_batch):
+    inputs, labels = small_batch
+    got = post_training_importances(small_model, inputs, labels, ["uniform", "shuffled", "rank1"], seed=3, task=2)
+    mas = post_training_importances(small_model, inputs, labels, ["mas"])["mas"]
+    for name, param in small_model.named_parameters():
+        assert torch.equal(got["uniform"][name], torch.ones_like(param))
+        # Shuffled: the same values as MAS, in another placement.
+        assert torch.equal(got["shuffled"][name].flatten().sort().values, mas[name].flatten().sort().values)
+        if mas[name].numel() > 3:
+            assert not torch.equal(got["shuffled"][name], mas[name])
+        if param.dim() == 2:
+            # Rank-1: numpy's leading singular triple of MAS, σ₁ u₁ v₁ᵀ.
+            u, s, vh = np.linalg.svd(mas[name].numpy(), full_matrices=False)
+            expected = np.abs(s[0] * np.outer(u[:, 0], vh[0]))  # u₁ and v₁ share their sign
+            np.testing.assert_allclose(got["rank1"][name].numpy(), expected, rtol=1e-9, atol=1e-14)
+            assert torch.linalg.matrix_rank(got["rank1"][name]) == 1
+        else:
+            assert torch.equal(got["rank1"][name], mas[name])
+    again = post_training_importances(small_model, inputs, labels, ["shuffled"], seed=3, task=2)["shuffled"]
+    other = post_training_importances(small_model, inputs, labels, ["shuffled"], seed=3, task=3)["shuffled"]
+    assert all(torch.equal(again[k], got["shuffled"][k]) for k in again)  # drawn from (seed, task) alone
+    assert not all(torch.equal(other[k], got["shuffled"][k]) for k in other)
+
+
+@pytest.mark.slow
+def test_uniform_inside_ewc_is_l2_anchoring_summed_over_tasks(tmp_path):
+    config = small_config(tasks=3, reg="uniform", lam=1e-3, methods=("mas", "uniform"), pairs=())
+    results = run_experiment(config, tmp_path / "run", quiet=True)
+    accumulated = torch.load(task_file(results.path, IMPORTANCES_DIR, 2), weights_only=True)["accumulated"]
+    # Ω = 1 per task, summed: 2 everywhere after two tasks, the penalty of task 3 is λ · 2 · Σ (θ − θ*)².
+    assert all(torch.equal(v, torch.full_like(v, 2.0)) for v in accumulated["uniform"].values())
+    anchor = torch.load(task_file(results.path, "checkpoints", 2), weights_only=True)
+    final = torch.load(task_file(results.path, "checkpoints", 3), weights_only=True)
+    by_hand = 1e-3 * sum(float((2.0 * (final[k] - anchor[k]).double().square()).sum()) for k in final)
+    logged = results.training[results.training.task == 3].penalty.iloc[-1]
+    assert logged == pytest.approx(by_hand, rel=1e-5)
+
+
+def test_run_with_a_control_as_penalty_adds_it_to_the_methods(tmp_path, capsys):
+    out = tmp_path / "x"
+    status = main(["run", "--out", str(out), "--reg", "rank1", "--lam", "3", "--tasks", "1", "--epochs", "1",
+                   "--train-size", "1000", "--test-size", "200", "--importance-samples", "200", "--quiet"])
+    assert status == 0
+    from paper_code import load_results
+
+    results = load_results(out)
+    assert results.config.reg == "rank1" and "rank1" in results.config.methods
+
+
+def test_the_control_grid_is_four_lambdas_on_the_lambda_seeds():
+    configs = control_grid_configs()
+    assert len(configs) == sum(len(lams) for lams in CONTROL_GRID.values()) * len(LAMBDA_SEEDS)
+    assert all(len(lams) >= 4 for lams in CONTROL_GRID.values())
+    assert all(c.reg in c.methods and c.methods[:5] == ("fis", "fis_true", "mas", "si", "sig") for c in configs)
+    assert control_config("uniform", 1e-3, 0).key != control_config("uniform", 1e-3, 1).key
