@@ -63,7 +63,7 @@ SENSITIVITY_PAGES = {"b7_sensitivity"}
 NOISE_PAGES = {"reproduce"}
 #: Claims whose verdict each page states.
 VERDICTS = {
-    "s3_1_mas_fis": 4, "s3_2_mas_si": 1, "s3_3_mas_sig": 1, "s3_4_fis_si": 1, "s3_5_fis_sig": 1, "s3_6_si_sig": 1,
+    "s3_1_mas_fis": 4, "s3_2_mas_si": 1, "s3_3_mas_sig": 2, "s3_4_fis_si": 1, "s3_5_fis_sig": 2, "s3_6_si_sig": 2,
 }
 
 

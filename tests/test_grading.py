@@ -78,13 +78,21 @@ def sig_shape(layer1: float, layer3: float) -> dict[tuple[int, int], float]:
     return {(l, t): {1: layer1, 2: 0.3, 3: layer3}[l] for l in LAYERS for t in TASKS}
 
 
-def test_sig_pattern_has_layer_one_and_layer_three_cells():
-    grade = claims.grade(ClaimData(band("mas_sig", {0: sig_shape(0.6, -0.1)})), "3.3-mas-sig")
-    assert (grade.grade, grade.judged) == (HOLDS, 8)  # 4 tasks on layer 1 + 4 on layer 3
+def test_sig_pattern_is_two_claims_each_on_its_own_layer():
+    data = ClaimData(band("mas_sig", {0: sig_shape(0.6, -0.1)}))
+    for half in ("input", "output"):
+        grade = claims.grade(data, f"3.3-mas-sig-{half}")
+        assert (grade.grade, grade.judged) == (HOLDS, 4)  # 4 tasks on layer 1, or on layer 3
     shape = sig_shape(0.3, 0.05)
-    shape[(3, 2)] = -0.05  # layer 1 positive but below 0.4; layer 3 negative after task 2 only
-    grade = claims.grade(ClaimData(band("si_sig", {0: shape})), "3.6-si-sig")
-    assert (grade.grade, grade.held) == (DIRECTION, 1)
+    shape[(3, 2)] = -0.05  # layer 1 positive but below 0.4 everywhere; layer 3 negative after task 2 only
+    data = ClaimData(band("si_sig", {0: shape}))
+    assert (claims.grade(data, "3.6-si-sig-input").grade, claims.grade(data, "3.6-si-sig-input").held) == (DIRECTION, 0)
+    output = claims.grade(data, "3.6-si-sig-output")
+    assert (output.grade, output.held, output.judged) == (DIRECTION, 1, 4)
+    # One half cannot carry the other: layer 3 negative everywhere, layer 1 far below 0.4 and negative.
+    data = ClaimData(band("fis_sig", {0: sig_shape(-0.2, -0.3)}))
+    assert claims.grade(data, "3.5-fis-sig-input").grade == FAILS
+    assert claims.grade(data, "3.5-fis-sig-output").grade == HOLDS
 
 
 def test_agreement_claim_pools_the_three_pairs():

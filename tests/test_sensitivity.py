@@ -58,3 +58,32 @@ def test_change_is_paired_by_seed():
     frame = summary(key_number_table(tables)).set_index(["variant", "key"])
     assert frame.loc[("default", "min_mas_fis"), "mean"] == pytest.approx(0.92)  # (0.82 + 1.02) / 2
     assert frame.loc[("variant", "min_mas_fis"), "change"] == pytest.approx(0.0)  # same seed, same number
+
+
+def test_a_variant_that_cannot_move_task_one_is_read_from_task_two():
+    # The smallest MAS–FIS sits at task 1, which "lambda=10" cannot change; on task 2 it lowers MAS–FIS by 0.05.
+    def default(p, l, t):
+        return paper_like(p, l, t) - (0.1 if (p, t) == ("mas_fis", 1) else 0.0)
+
+    def variant(p, l, t):
+        return default(p, l, t) - (0.05 if (p, t) == ("mas_fis", 2) else 0.0)
+
+    tables = {"default": [(s, table(default)) for s in (0, 1)], "lambda=10": [(s, table(variant)) for s in (0, 1)]}
+    frame = summary(key_number_table(tables)).set_index(["variant", "key"])
+    row = frame.loc[("lambda=10", "min_mas_fis")]
+    # Over every task the smallest is still task 1's 0.72 for both; over the tasks it can move it is 0.82 - 0.05.
+    assert row["mean"] == pytest.approx(0.72) and row["from_task"] == 2
+    assert row["change"] == pytest.approx(-0.05) and row["default_mean"] == pytest.approx(0.82)
+
+
+def test_the_paired_interval_is_students_t():
+    from scipy import stats
+
+    from paper_code.analysis.spread import T_975, paired_interval
+
+    for df, value in T_975.items():
+        assert value == pytest.approx(stats.t.ppf(0.975, df), abs=6e-4)
+    differences = [0.1, 0.3, 0.2, 0.25]
+    mean, half, n = paired_interval(differences)
+    expected = stats.t.ppf(0.975, 3) * stats.tstd(differences) / 2
+    assert (mean, n) == (pytest.approx(0.2125), 4) and half == pytest.approx(expected, rel=1e-3)

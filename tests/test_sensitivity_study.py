@@ -66,7 +66,7 @@ def test_every_default_seed_has_its_variants_and_its_eq_check(defaults):
 def test_key_numbers_file_is_that_of_the_committed_tables():
     committed = read_key_numbers(ROOT / KEY_NUMBERS_FILE)
     recomputed = key_number_table(variant_tables(ROOT))
-    merged = committed.merge(recomputed, on=["variant", "key", "seed"], suffixes=("", "_now"), how="outer")
+    merged = committed.merge(recomputed, on=["variant", "key", "seed", "from_task"], suffixes=("", "_now"), how="outer")
     assert len(merged) == len(committed) == len(recomputed)
     assert (merged.value - merged.value_now).abs().max() < 1e-12
     seeds = committed.groupby("variant").seed.nunique()

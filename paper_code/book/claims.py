@@ -14,17 +14,18 @@ from paper_code.analysis.explanation import (
 )
 from paper_code.book.render import Markdown, markdown_table
 from paper_code.book.sensitivity import claim_sensitivity
-from paper_code.labels import plural
+from paper_code.labels import method_label, plural, reg_label
 from paper_code.studies.claims import CLAIMS, ClaimData
 from paper_code.studies.grading import DIRECTION, FAILS, HOLDS, NOT_APPLICABLE, NOT_COMPUTED
 
 #: How a grade is reached, in the words every results page and the discussion show.
 GRADING_RULES = (
-    "**How the grades are reached.** Each claim is a condition on cells (a layer after a number of tasks; for "
-    "the SIG pairs, layer 1 and layer 3 separately), judged on the **mean over the seeds** of this configuration: "
+    "**How the grades are reached.** Each claim is a condition on cells (a layer after a number of tasks; a SIG "
+    "pair's pattern is two claims, one on layer 1 and one on layer 3, graded apart), judged on the **mean over the "
+    "seeds** of this configuration: "
     "*holds* in every cell; *holds in k of N cells* in more than half of them (the worst cell is named); "
     "*direction only* when it fails in half or more but its weaker form holds (positive everywhere for a threshold "
-    "claim; positive on layer 1 and negative somewhere on layer 3 for the SIG pattern); *does not hold* otherwise; "
+    "claim; negative somewhere on layer 3 for the output half of a SIG pattern); *does not hold* otherwise; "
     "*not applicable* when the coefficient cannot test it. Cells undefined for every seed are counted, not judged; "
     "the evidence also says in how many cells the condition holds for every single seed, and, where the rounding "
     "noise of this configuration was measured (page {ref}`reproduce`), in how many cells the seed mean lies within "
@@ -55,8 +56,9 @@ def claims_summary(table: pd.DataFrame) -> Markdown:
     parts = []
     for column in ("Pearson", "Spearman"):
         counts = grade_counts(table, column)
-        words = [f"{counts[HOLDS]} hold in every cell", f"{counts['holds in most cells']} in most cells",
-                 f"{counts[DIRECTION]} in direction only", f"{counts[FAILS]} do not hold"]
+        words = [f"{counts[HOLDS]} {'holds' if counts[HOLDS] == 1 else 'hold'} in every cell",
+                 f"{counts['holds in most cells']} in most cells", f"{counts[DIRECTION]} in direction only",
+                 f"{counts[FAILS]} {'does' if counts[FAILS] == 1 else 'do'} not hold"]
         rest = [f"{counts[g]} {g}" for g in (NOT_APPLICABLE, NOT_COMPUTED) if counts[g]]
         parts.append(f"with {column}'s coefficient, of the {len(table)} claims " + ", ".join(words + rest))
     return Markdown("On the seed band of this configuration, " + "; ".join(parts) + ".")
@@ -137,8 +139,10 @@ def literal_forms_findings(check: ExplanationCheck, kind: str = "pearson") -> Ma
 
 #: The sensitivity study's sections (key numbers) that bear on each claim.
 SENSITIVITY_SECTIONS: dict[str, tuple[str, ...]] = {
-    "3.1-mas-fis": ("3.1",), "3.1-fis-mas2": ("3.1",), "3.2-mas-si": ("3.2",), "3.3-mas-sig": ("3.3",),
-    "3.4-fis-si": ("3.4",), "3.5-fis-sig": ("3.5",), "3.6-si-sig": ("3.6",),
+    "3.1-mas-fis": ("3.1",), "3.1-fis-mas2": ("3.1",), "3.2-mas-si": ("3.2",),
+    "3.3-mas-sig-input": ("3.3",), "3.3-mas-sig-output": ("3.3",), "3.4-fis-si": ("3.4",),
+    "3.5-fis-sig-input": ("3.5",), "3.5-fis-sig-output": ("3.5",), "3.6-si-sig-input": ("3.6",),
+    "3.6-si-sig-output": ("3.6",),
     "4-agree": ("3.1", "3.2", "3.4"), "4-sig": ("3.3", "3.5", "3.6"),
 }
 
@@ -152,4 +156,35 @@ def conclusions_markdown(table: pd.DataFrame, sensitivity: pd.DataFrame | None) 
             sensitivity is not None and sections) else ""
         lines.append(f"- **{row.section}: {row.claim}** The data: {row.Pearson} (Pearson), {row.Spearman} (Spearman)."
                      + (f" Its numbers by default, and the choices that would meet the paper: {found}." if found else ""))
+    return Markdown("\n".join(lines))
+
+
+def regularizer_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Claims (rows) against the regularizer whose trials they are graded on (columns)."""
+    wide = frame.pivot(index="claim", columns="reg", values="label").reindex(
+        [c.id for c in CLAIMS if c.id in set(frame.claim)])
+    regs = list(dict.fromkeys(frame.reg))
+    texts = {c.id: f"{c.section}: {c.text}" for c in CLAIMS}
+    table = pd.DataFrame({"claim": [texts[c] for c in wide.index]})
+    for reg in regs:
+        # "holds in 28 of 30 cells" as "28 of 30": six columns must fit a page.
+        table["none" if reg == "none" else method_label(reg)] = [
+            label.removeprefix("holds in ").removesuffix(" cells") for label in wide[reg]]
+    return table
+
+
+def regularizer_findings(frame: pd.DataFrame) -> Markdown:
+    """Which claims change grade with the regularizer, and under which."""
+    seeds = frame.groupby("reg").seeds.max()
+    depends = frame[frame.depends]
+    counts = ", ".join(f"{reg_label(r)}: {plural(int(n), 'seed')}" for r, n in seeds.items())
+    lines = [f"Graded on each regularizer's trials at its selected λ ({counts}), "
+             f"{depends.claim.nunique()} of the {frame.claim.nunique()} correlation claims change grade with the "
+             "importance inside the penalty:"]
+    texts = {c.id: f"{c.section} {c.text}" for c in CLAIMS}
+    for claim, rows in depends.groupby("claim", sort=False):
+        grades = "; ".join(f"{reg_label(r.reg)}: {r.label}" for r in rows.itertuples())
+        lines.append(f"- {texts[claim]} — {grades}.")
+    if depends.empty:
+        lines = [lines[0].replace(":", ".")]
     return Markdown("\n".join(lines))

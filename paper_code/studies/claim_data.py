@@ -20,7 +20,7 @@ from paper_code.errors import PaperCodeError
 from paper_code.locations import checkout_path, project_root, shown_path
 from paper_code.results import CONFIG_FILE, Results, load_results
 from paper_code.studies.claims import ClaimData
-from paper_code.studies.grid import base_identity, load_study, selected_accuracy
+from paper_code.studies.grid import base_identity, load_study, selected_accuracy, selected_trials
 from paper_code.studies.noise import noise_for
 from paper_code.sweep import SWEEP_FILE, TRIALS_DIR
 
@@ -115,3 +115,15 @@ def claim_data(
         accuracy_missing=missing,
         noise=noise_for(results.config, checkout=project_root()),
     )
+
+
+def regularizer_claim_data(study_dir: str | os.PathLike[str] = "study/grid") -> dict[str, ClaimData]:
+    """Per regularizer of the study (and fine-tuning): the correlations of its trials at its selected λ over their
+    seeds, what the correlation claims are graded on when that importance, not MAS, drives the penalty."""
+    study = load_study(checkout_path(study_dir))
+    found = {}
+    for reg, lam in selected_trials(study).items():
+        runs = study.results(reg, lam)
+        found[reg] = ClaimData(correlations=seed_correlations(runs),
+                               sources={r.config.seed: shown_path(Path(r.path)) for r in runs})
+    return found

@@ -1,4 +1,4 @@
-"""The paper's twelve claims, each with its rule, graded on seed bands (see :mod:`paper_code.studies.grading`).
+"""The paper's claims, each with its rule, graded on seed bands (see :mod:`paper_code.studies.grading`).
 
 A rule reads the data of one configuration over its seeds (:class:`ClaimData`) and returns the
 claim's cells; the grading is shared. Each rule is a few lines, next to the words of the paper it
@@ -119,27 +119,30 @@ def higher(claim: str, data: ClaimData, pair: str, other: str, kind: str) -> Gra
     return grade_cells(claim, cells, label, lambda means: bool(means["value"].mean() > 0), kind)
 
 
-def input_high_output_negative(claim: str, data: ClaimData, pair: str, kind: str) -> Grade:
-    """Layer 1 at least 0.4 ("about 0.6") and layer 3 below 0, after every task.
+def input_high(claim: str, data: ClaimData, pair: str, kind: str) -> Grade:
+    """The first half of the SIG pattern: layer 1 at least 0.4 ("about 0.6") after every task.
 
-    Direction: positive on layer 1 everywhere and negative on layer 3 somewhere.
-    """
+    Direction: positive on layer 1 in every cell."""
     rows = _pair(data, pair)
-    if rows.empty:
+    first = rows[rows["layer"] == 1]
+    if first.empty:
         return not_computed(claim, f"no {pair_label(pair)} correlations", kind)
-    first, last = rows[rows["layer"] == 1], rows[rows["layer"] == 3]
-    cells = pd.concat([
-        _cells(first, kind, _where, SIG_INPUT_AT_LEAST, "≥", _noise(data, first, kind)),
-        _cells(last, kind, _where, 0.0, "<", _noise(data, last, kind)),
-    ], ignore_index=True)
+    cells = _cells(first, kind, _where, SIG_INPUT_AT_LEAST, "≥", _noise(data, first, kind))
+    label = f"{pair_label(pair)} ({KIND_LABELS[kind]}) ≥ {SIG_INPUT_AT_LEAST:g} on layer 1"
+    return grade_cells(claim, cells, label, _all_positive, kind)
 
-    def direction(means: pd.DataFrame) -> bool:
-        first = means[means["cell"].str.startswith("layer 1")]
-        last = means[means["cell"].str.startswith("layer 3")]
-        return bool((first["value"] > 0).all() and (last["value"] < 0).any())
 
-    label = f"{pair_label(pair)} ({KIND_LABELS[kind]}) ≥ {SIG_INPUT_AT_LEAST:g} on layer 1 and < 0 on layer 3"
-    return grade_cells(claim, cells, label, direction, kind)
+def output_negative(claim: str, data: ClaimData, pair: str, kind: str) -> Grade:
+    """The second half of the SIG pattern: layer 3 below 0 after every task.
+
+    Direction: negative on layer 3 in at least one cell."""
+    rows = _pair(data, pair)
+    last = rows[rows["layer"] == 3]
+    if last.empty:
+        return not_computed(claim, f"no {pair_label(pair)} correlations", kind)
+    cells = _cells(last, kind, _where, 0.0, "<", _noise(data, last, kind))
+    label = f"{pair_label(pair)} ({KIND_LABELS[kind]}) < 0 on layer 3"
+    return grade_cells(claim, cells, label, lambda means: bool((means["value"] < 0).any()), kind)
 
 
 # --------------------------------------------------------------------------- claims that read more than correlations
@@ -218,6 +221,19 @@ def _fis_mas2(data: ClaimData, kind: str) -> Grade:
     return higher("3.1-fis-mas2", data, "fis_mas2", "mas_fis", kind)
 
 
+def _sig_claims(section: str, pair: str, names: str) -> tuple[Claim, Claim]:
+    """A SIG pair's pattern as two claims, each graded on its own layer: high on the input layer ("about 0.6"),
+    negative on the output layer. Pooling their cells would let one half's cells decide the other's grade."""
+    stem = f"{section}-{pair.replace('_', '-')}"
+    return (
+        Claim(f"{stem}-input", section, f"{names} agree on the input layer: about 0.6 there.",
+              f"layer 1 ≥ {SIG_INPUT_AT_LEAST:g} after every task",
+              lambda d, k: input_high(f"{stem}-input", d, pair, k)),
+        Claim(f"{stem}-output", section, f"{names} disagree on the output layer, down to negative correlation.",
+              "layer 3 < 0 after every task", lambda d, k: output_negative(f"{stem}-output", d, pair, k)),
+    )
+
+
 CLAIMS: tuple[Claim, ...] = (
     Claim("3.1-mas-fis", "3.1", "MAS and FIS importances correlate strongly: above 0.8 on every layer, whatever the number of tasks.",
           "every (layer, task) cell > 0.8", lambda d, k: above("3.1-mas-fis", d, "mas_fis", 0.8, k)),
@@ -230,17 +246,11 @@ CLAIMS: tuple[Claim, ...] = (
           f"both correlations ≥ {TRACKS_AT_LEAST:g} in every (layer, task) cell", lambda d, k: formulas_track("3.1-eq2-eq3", d, k)),
     Claim("3.2-mas-si", "3.2", "MAS and SI importances correlate strongly: above 0.8.",
           "every (layer, task) cell > 0.8", lambda d, k: above("3.2-mas-si", d, "mas_si", 0.8, k)),
-    Claim("3.3-mas-sig", "3.3", "MAS and SIG agree on the input layer (about 0.6) and disagree, down to negative correlation, on the output layer.",
-          f"layer 1 ≥ {SIG_INPUT_AT_LEAST:g} and layer 3 < 0 after every task",
-          lambda d, k: input_high_output_negative("3.3-mas-sig", d, "mas_sig", k)),
+    *_sig_claims("3.3", "mas_sig", "MAS and SIG"),
     Claim("3.4-fis-si", "3.4", "FIS and SI importances correlate strongly: above 0.75.",
           "every (layer, task) cell > 0.75", lambda d, k: above("3.4-fis-si", d, "fis_si", 0.75, k)),
-    Claim("3.5-fis-sig", "3.5", "FIS and SIG: about 0.6 on the input layer, negative on the output layer.",
-          f"layer 1 ≥ {SIG_INPUT_AT_LEAST:g} and layer 3 < 0 after every task",
-          lambda d, k: input_high_output_negative("3.5-fis-sig", d, "fis_sig", k)),
-    Claim("3.6-si-sig", "3.6", "SI and SIG: about 0.6 on the input layer, negative on the output layer.",
-          f"layer 1 ≥ {SIG_INPUT_AT_LEAST:g} and layer 3 < 0 after every task",
-          lambda d, k: input_high_output_negative("3.6-si-sig", d, "si_sig", k)),
+    *_sig_claims("3.5", "fis_sig", "FIS and SIG"),
+    *_sig_claims("3.6", "si_sig", "SI and SIG"),
     Claim("4-agree", "4", "MAS, FIS and SI give approximately the same importances.",
           "MAS–FIS, MAS–SI and FIS–SI > 0.75 in every cell",
           lambda d, k: combine("4-agree", [above("4-agree", d, p, 0.75, k) for p in ("mas_fis", "mas_si", "fis_si")], k)),
@@ -268,3 +278,20 @@ def claims_table(data: ClaimData, kind: str = "pearson") -> pd.DataFrame:
         rows.append((claim.section, claim.text, claim.test, grades["pearson"].label, grades["spearman"].label,
                      evidence.evidence))
     return pd.DataFrame(rows, columns=["section", "claim", "test", "Pearson", "Spearman", "evidence"])
+
+
+#: The claims a change of regularizer can be read on: those graded on the importances' correlations alone.
+CORRELATION_CLAIMS: tuple[str, ...] = tuple(c.id for c in CLAIMS if c.id not in ("3.1-premise", "3.1-eq2-eq3", "4-ewc"))
+
+
+def claims_by_regularizer(data: dict[str, ClaimData], kind: str = "pearson") -> pd.DataFrame:
+    """``claim, reg, grade, label, seeds``: every correlation claim graded under every regularizer's runs, and
+    ``depends``: whether the claim's grade (holds, most cells, direction only, does not hold) changes with it."""
+    rows = []
+    for reg, claim_data in data.items():
+        for claim_id in CORRELATION_CLAIMS:
+            result = CLAIMS_BY_ID[claim_id].grade(claim_data, kind)
+            rows.append(dict(claim=claim_id, reg=reg, grade=result.grade, label=result.label, seeds=result.seeds))
+    frame = pd.DataFrame(rows)
+    frame["depends"] = frame.groupby("claim").grade.transform("nunique") > 1
+    return frame

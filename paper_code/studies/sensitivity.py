@@ -33,6 +33,7 @@ from typing import Callable
 
 import pandas as pd
 
+from paper_code.analysis.spread import paired_interval
 from paper_code.analysis.variants import read_variant_correlations
 from paper_code.config import Config
 from paper_code.errors import ResultsError
@@ -106,8 +107,10 @@ KEY_NUMBERS: tuple[KeyNumber, ...] = (
 KEY_NUMBERS_BY_KEY = {k.key: k for k in KEY_NUMBERS}
 
 
-def key_numbers(table: pd.DataFrame) -> dict[str, float]:
-    """Every key number of one seed's correlation table; NaN where the table lacks the pair."""
+def key_numbers(table: pd.DataFrame, from_task: int = 1) -> dict[str, float]:
+    """Every key number of one seed's correlation table, over the tasks from ``from_task`` on; NaN where the table
+    lacks the pair."""
+    table = table[table["task"] >= from_task]
     out = {}
     for number in KEY_NUMBERS:
         try:
@@ -115,6 +118,16 @@ def key_numbers(table: pd.DataFrame) -> dict[str, float]:
         except (KeyError, ValueError):
             out[number.key] = float("nan")
     return out
+
+
+def first_movable_task(variant: str) -> int:
+    """The first task a variant can change. Before it the variant trains and measures exactly like the default: a
+    λ, SI's gradient and a reset of Adam act only once a penalty or a task boundary exists, and a task's own
+    importances equal the accumulated ones after task 1. A key number over cells a variant cannot move would
+    show no change however the variant acted, so each variant is read from this task on."""
+    if variant in ("per_task", "si_task", "optimizer_reset") or variant.startswith("lambda="):
+        return 2
+    return 1
 
 
 # --------------------------------------------------------------------------- where each variant's tables come from
@@ -150,14 +163,18 @@ def variant_tables(root: Path = Path(".")) -> dict[str, list[tuple[int, pd.DataF
 
 
 def key_number_table(tables: dict[str, list[tuple[int, pd.DataFrame]]]) -> pd.DataFrame:
-    """``variant, key, seed, value``: every key number of every seed of every variant."""
+    """``variant, key, seed, from_task, value``: every key number of every seed of every variant, over every task
+    (``from_task`` 1: what the paper's condition is judged on) and over the tasks the variant can move
+    (:func:`first_movable_task`: what its change from the default is measured on); the default at every scope."""
+    scopes = sorted({first_movable_task(v) for v in tables} | {1})
     rows = [
-        dict(variant=variant, key=key, seed=seed, value=value)
+        dict(variant=variant, key=key, seed=seed, from_task=from_task, value=value)
         for variant, seeds in tables.items()
+        for from_task in (scopes if variant == "default" else sorted({1, first_movable_task(variant)}))
         for seed, table in seeds
-        for key, value in key_numbers(table).items()
+        for key, value in key_numbers(table, from_task).items()
     ]
-    return pd.DataFrame(rows, columns=["variant", "key", "seed", "value"])
+    return pd.DataFrame(rows, columns=["variant", "key", "seed", "from_task", "value"])
 
 
 def read_key_numbers(path: Path = KEY_NUMBERS_FILE) -> pd.DataFrame:
@@ -167,16 +184,28 @@ def read_key_numbers(path: Path = KEY_NUMBERS_FILE) -> pd.DataFrame:
 
 
 def summary(numbers: pd.DataFrame) -> pd.DataFrame:
-    """Mean, spread and seed count of each key number under each variant, the paper's condition judged on the
-    mean, and the change from the default, paired by seed: the mean over the seeds both share of
-    (variant − default), so a variant run with fewer seeds is compared with the same seeds of the default."""
-    grouped = numbers.groupby(["variant", "key"], sort=False)["value"]
+    """Per variant and key number: the variant's mean, spread and seed count over every task, the paper's
+    condition judged on that mean, and the change from the default paired by seed over the tasks the variant can
+    move (:func:`first_movable_task`): ``change`` (mean over the seeds both share of variant − default),
+    ``change_ci`` (the half-width of its 95 % interval, Student's t), ``from_task`` and ``default_mean`` (the
+    default on the same tasks and seeds)."""
+    if "from_task" not in numbers:  # a table written before scopes were recorded: every task
+        numbers = numbers.assign(from_task=1)
+    whole = numbers[numbers.from_task == 1]
+    grouped = whole.groupby(["variant", "key"], sort=False)["value"]
     frame = grouped.agg(mean="mean", std="std", low="min", high="max", seeds="count").reset_index()
-    default = numbers[numbers["variant"] == "default"].set_index(["key", "seed"])["value"]
-    paired = numbers.join(default.rename("default_value"), on=["key", "seed"])
-    paired["difference"] = paired["value"] - paired["default_value"]
-    change = paired.groupby(["variant", "key"], sort=False)["difference"].mean()
-    frame["change"] = [change.get((v, k), float("nan")) for v, k in zip(frame["variant"], frame["key"])]
+    default = numbers[numbers.variant == "default"].set_index(["key", "seed", "from_task"])["value"]
+    movable = numbers[(numbers.variant != "default")
+                      & (numbers.from_task == numbers.variant.map(first_movable_task))]
+    paired = movable.join(default.rename("default_value"), on=["key", "seed", "from_task"])
+    paired = paired.dropna(subset=["default_value"])
+    found = {}
+    for (variant, key), rows in paired.groupby(["variant", "key"], sort=False):
+        change, half_width, _ = paired_interval(rows.value - rows.default_value)
+        found[(variant, key)] = dict(change=change, change_ci=half_width, from_task=int(rows.from_task.iloc[0]),
+                                     default_mean=float(rows.default_value.mean()))
+    for column in ("change", "change_ci", "from_task", "default_mean"):
+        frame[column] = [found.get((v, k), {}).get(column, float("nan")) for v, k in zip(frame.variant, frame.key)]
     frame["paper"] = frame["key"].map(lambda k: KEY_NUMBERS_BY_KEY[k].paper)
     frame["holds"] = [bool(KEY_NUMBERS_BY_KEY[k].holds(m)) if pd.notna(m) else False for k, m in zip(frame.key, frame["mean"])]
     return frame
