@@ -168,8 +168,9 @@ def test_claims_table_grades_the_small_run_alone(built):
 def test_build_succeeded_without_warnings(built):
     sphinx = built.log[built.log.index("jupyter-book build"):]
     assert "build succeeded" in sphinx
-    # Sphinx prints each warning as "<location>: WARNING: <message>"; -W makes any of them fail the build.
-    assert "WARNING:" not in sphinx and "ERROR:" not in sphinx
+    # Sphinx prints each warning as "<location>: WARNING: <message>"; -W makes any of them fail the build. (A
+    # notebook kernel shutting down can log "ERROR:tornado…" into the same stream; that is not Sphinx's.)
+    assert not re.search(r": (WARNING|ERROR): ", sphinx), re.findall(r".*: (?:WARNING|ERROR): .*", sphinx)[:5]
 
 
 @pytest.mark.parametrize("name", sorted(FIGURES))

@@ -14,7 +14,7 @@ from paper_code.analysis.explanation import (
 )
 from paper_code.book.render import Markdown, markdown_table
 from paper_code.book.sensitivity import claim_sensitivity
-from paper_code.labels import method_label, plural, reg_label
+from paper_code.labels import method_label, pair_label, plural, reg_label
 from paper_code.studies.claims import CLAIMS, ClaimData
 from paper_code.studies.grading import DIRECTION, FAILS, HOLDS, NOT_APPLICABLE, NOT_COMPUTED
 
@@ -188,3 +188,26 @@ def regularizer_findings(frame: pd.DataFrame) -> Markdown:
     if depends.empty:
         lines = [lines[0].replace(":", ".")]
     return Markdown("\n".join(lines))
+
+
+def shallow_network_reading(profile: pd.DataFrame, pair: str = "mas_sig") -> Markdown:
+    """The paper's closing inference (SIG suits shallow networks, since it agrees with MAS on the first layers)
+    set against where the agreement actually sits, task by task (a :func:`~paper_code.studies.grid.layer_profile`)."""
+    first, last = int(profile.index.min()), int(profile.index.max())
+    later = profile[profile.index > first]
+    top = later.top_layer.value_counts()
+    layer, count = int(top.index[0]), int(top.iloc[0])
+    spans = "; ".join(f"layer {int(c)} {profile.loc[first, c]:.2f} → {profile.loc[last, c]:.2f}"
+                      for c in profile.columns if c != "top_layer")
+    top_first = int(profile.loc[first, "top_layer"])
+    decays = profile.loc[last, 1] < profile.loc[first, 1]
+    text = (f"In this study's data the {pair_label(pair)} agreement (seed means, after task {first} → after task "
+            f"{last}) is: {spans}. After task {first} layer {top_first} agrees most; after the later tasks, layer "
+            f"{layer} does in {count} of {len(later)}. ")
+    if decays and layer != 1:
+        text += ("The first layer's agreement falls as tasks accumulate: the inference that a SIG-like plasticity "
+                 "rule would suit shallow networks best rests on the first task's picture, not on the accumulated "
+                 "importances EWC works with.")
+    else:
+        text += "The first layer keeps the closest agreement as tasks accumulate, as the inference assumes."
+    return Markdown(text)

@@ -13,9 +13,13 @@ from typing import Callable
 import pandas as pd
 
 from paper_code.analysis.explanation import EQ2, EQ3
+from paper_code.analysis.spread import paired_interval
 from paper_code.correlation import CORRELATION_KINDS
 from paper_code.labels import KIND_LABELS, pair_label
 from paper_code.studies.grading import (
+    FAILS,
+    HOLDS,
+    MOSTLY,
     NOT_APPLICABLE,
     Grade,
     combine,
@@ -30,9 +34,6 @@ SIG_INPUT_AT_LEAST = 0.4
 P_CLOSE_TO_ONE = 0.9
 #: Eqs. (2)-(3) explain the data when each formula correlates with its importance at least this much.
 TRACKS_AT_LEAST = 0.8
-#: "Comparable quality" in EWC: each importance beats fine-tuning by this much, all within this much.
-EWC_GAIN_AT_LEAST = 0.05
-EWC_SPREAD_AT_MOST = 0.05
 EWC_METHODS = ("fis", "mas", "si", "sig")
 
 
@@ -174,29 +175,53 @@ def sig_negative_somewhere(claim: str, data: ClaimData, kind: str) -> Grade:
     return grade_cells(claim, cells, f"lowest value of each SIG pair ({KIND_LABELS[kind]}) < 0", None, kind)
 
 
-def ewc_comparable(claim: str, data: ClaimData, kind: str) -> Grade:
-    """Each importance beats fine-tuning by ≥ 0.05 in final average accuracy, all within 0.05 of each other."""
+def _shared_accuracy(data: ClaimData) -> pd.DataFrame | None:
+    """Final accuracy by seed (rows) and regularizer (columns), on the seeds every importance and fine-tuning share."""
     table = data.accuracy
     if table is None or not set(EWC_METHODS + ("none",)) <= set(table["reg"]):
-        return not_computed(claim, data.accuracy_missing, None)
+        return None
     wide = table.pivot_table(index="seed", columns="reg", values="final_accuracy")
     shared = wide[list(EWC_METHODS) + ["none"]].dropna()
-    if shared.empty:
-        return not_computed(claim, "no seed was run with every importance and with fine-tuning", None)
-    gains = pd.concat([
-        pd.DataFrame({"cell": f"{m.upper()} minus fine-tuning", "value": shared[m] - shared["none"],
-                      "threshold": EWC_GAIN_AT_LEAST, "op": "≥", "seed": shared.index}) for m in EWC_METHODS
-    ])
-    spread = shared[list(EWC_METHODS)]
-    gains = pd.concat([gains, pd.DataFrame({"cell": "spread between the four", "value": spread.max(axis=1) - spread.min(axis=1),
-                                            "threshold": EWC_SPREAD_AT_MOST, "op": "≤", "seed": shared.index})])
-    label = (f"final average accuracy: each importance ≥ fine-tuning + {EWC_GAIN_AT_LEAST:g}, "
-             f"spread ≤ {EWC_SPREAD_AT_MOST:g}")
+    return None if shared.empty else shared
 
-    def direction(means: pd.DataFrame) -> bool:
-        return bool((means[means["op"] == "≥"]["value"] > 0).all())
 
-    return grade_cells(claim, gains.reset_index(drop=True), label, direction, None)
+def _interval_grade(claim: str, parts: list[tuple[str, pd.Series]], holds, label: str, seeds: int) -> Grade:
+    """A grade from paired differences, one part per importance: each part's mean and 95 % interval (Student's t
+    over the seeds), judged by ``holds(mean, half_width)``; holds for every part, for most, or for at most half."""
+    judged = []
+    for name, differences in parts:
+        mean, half, _ = paired_interval(differences)
+        judged.append((name, mean, half, bool(holds(mean, half))))
+    held = sum(ok for *_, ok in judged)
+    grade = HOLDS if held == len(judged) else MOSTLY if 2 * held > len(judged) else FAILS
+    listed = "; ".join(f"{name} {mean:+.4f} ± {half:.4f}" + ("" if ok else " ✗") for name, mean, half, ok in judged)
+    worst = min(judged, key=lambda item: item[1])
+    evidence = f"{label}, paired over {seeds} seeds (mean ± 95 % interval): {listed}"
+    return Grade(claim, grade, evidence, held, len(judged), 0, held, seeds, f"{worst[0]}: {worst[1]:+.4f}", None)
+
+
+def ewc_works(claim: str, data: ClaimData, kind: str) -> Grade:
+    """Each importance beats fine-tuning: its final average accuracy minus fine-tuning's, paired by seed, has a
+    95 % interval above 0."""
+    shared = _shared_accuracy(data)
+    if shared is None:
+        return not_computed(claim, data.accuracy_missing, None)
+    parts = [(f"{m.upper()} − fine-tuning", shared[m] - shared["none"]) for m in EWC_METHODS]
+    return _interval_grade(claim, parts, lambda mean, half: mean - half > 0, "final average accuracy gain",
+                           len(shared))
+
+
+def ewc_comparable(claim: str, data: ClaimData, kind: str) -> Grade:
+    """No importance is measurably worse inside EWC than the best one: its final average accuracy minus the best
+    importance's, paired by seed, has a 95 % interval that reaches 0."""
+    shared = _shared_accuracy(data)
+    if shared is None:
+        return not_computed(claim, data.accuracy_missing, None)
+    best = shared[list(EWC_METHODS)].mean().idxmax()
+    parts = [(f"{m.upper()} − {best.upper()}", shared[m] - shared[best]) for m in EWC_METHODS if m != best]
+    return _interval_grade(claim, parts, lambda mean, half: mean + half >= 0,
+                           f"final average accuracy against the best, {best.upper()} (✗: measurably worse)",
+                           len(shared))
 
 
 # --------------------------------------------------------------------------- the claims
@@ -256,9 +281,12 @@ CLAIMS: tuple[Claim, ...] = (
           lambda d, k: combine("4-agree", [above("4-agree", d, p, 0.75, k) for p in ("mas_fis", "mas_si", "fis_si")], k)),
     Claim("4-sig", "4", "SIG importances differ from the other three, down to negative correlations.",
           "each of MAS–SIG, FIS–SIG, SI–SIG reaches a negative value", lambda d, k: sig_negative_somewhere("4-sig", d, k)),
-    Claim("4-ewc", "1, 4", "Despite the differences, all four importances let EWC overcome catastrophic forgetting with comparable quality.",
-          f"EWC with FIS, MAS, SI, SIG each beats fine-tuning by ≥ {EWC_GAIN_AT_LEAST:g} in final average accuracy, "
-          f"within {EWC_SPREAD_AT_MOST:g} of each other", lambda d, k: ewc_comparable("4-ewc", d, k)),
+    Claim("4-ewc", "1, 4", "Despite the differences, all four importances let EWC overcome catastrophic forgetting.",
+          "EWC with FIS, MAS, SI, SIG each beats fine-tuning in final average accuracy: the 95 % interval of the "
+          "gain, paired by seed, lies above 0", lambda d, k: ewc_works("4-ewc", d, k)),
+    Claim("4-ewc-comparable", "1, 4", "… and with comparable quality.",
+          "no importance measurably worse than the best inside EWC: the 95 % interval of its difference to the "
+          "best, paired by seed, reaches 0", lambda d, k: ewc_comparable("4-ewc-comparable", d, k)),
 )
 
 CLAIMS_BY_ID: dict[str, Claim] = {claim.id: claim for claim in CLAIMS}
@@ -281,7 +309,8 @@ def claims_table(data: ClaimData, kind: str = "pearson") -> pd.DataFrame:
 
 
 #: The claims a change of regularizer can be read on: those graded on the importances' correlations alone.
-CORRELATION_CLAIMS: tuple[str, ...] = tuple(c.id for c in CLAIMS if c.id not in ("3.1-premise", "3.1-eq2-eq3", "4-ewc"))
+CORRELATION_CLAIMS: tuple[str, ...] = tuple(c.id for c in CLAIMS if c.id not in ("3.1-premise", "3.1-eq2-eq3", "4-ewc",
+                                                                                   "4-ewc-comparable"))
 
 
 def claims_by_regularizer(data: dict[str, ClaimData], kind: str = "pearson") -> pd.DataFrame:

@@ -340,3 +340,11 @@ def lambda_leads(table: pd.DataFrame, accuracy_sd: float | None = None) -> pd.Da
         rows.append(dict(reg=reg, lam=choice.lam, runner_up=runner_up, lead=gap, seeds=seeds, noise=noise,
                          ratio=gap / noise if noise > 0 else float("nan")))
     return pd.DataFrame(rows, columns=["reg", "lam", "runner_up", "lead", "seeds", "noise", "ratio"])
+
+
+def layer_profile(band: pd.DataFrame, pair: str) -> pd.DataFrame:
+    """One pair's seed means (a :func:`seed_band` table) as tasks learned (rows) by layer (columns), with the layer
+    that agrees most after each task (``top_layer``)."""
+    profile = band[band.pair == pair].pivot(index="task", columns="layer", values="mean").sort_index()
+    profile["top_layer"] = profile.idxmax(axis=1)
+    return profile
