@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from paper_code.analysis.spread import SPREAD_MULTIPLE
 from paper_code.book.render import Markdown
 from paper_code.config import DEFAULT_LAMBDA
 from paper_code.labels import KIND_LABELS, pair_label, plural, reg_label
 from paper_code.locations import shown_path
-from paper_code.studies.grid import DEFAULT_REG, LambdaChoice, Study, comparison_gaps, mean_differences
+from paper_code.studies.grid import DEFAULT_REG, LambdaChoice, Study, mean_differences, paired_differences
 
 #: Per-task and accumulated correlations "differ" where their seed means are further apart than this.
 PER_TASK_DIFFERENCE = 0.1
@@ -100,27 +99,32 @@ def comparison_table(comparison: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def comparison_findings(comparison: pd.DataFrame) -> Markdown:
+def comparison_findings(study: Study, comparison: pd.DataFrame) -> Markdown:
+    """The ranking, each importance's gain over fine-tuning and its gap to the best, paired by seed with 95 %
+    intervals (:func:`~paper_code.studies.grid.paired_differences`)."""
     ewc = comparison[comparison.reg != "none"].sort_values("accuracy_mean", ascending=False)
     if ewc.empty:
         return Markdown("The study holds no EWC trial, so nothing can be compared.")
-    lines = []
-    best = ewc.iloc[0]
+    best = ewc.iloc[0].reg
     ranking = ", ".join(f"{reg_label(r.reg)} {r.accuracy_mean:.4f}" for r in ewc.itertuples())
-    lines.append(f"Ranked by mean final accuracy: {ranking}.")
-    none = comparison[comparison.reg == "none"]
-    if not none.empty:
-        base = none.iloc[0]
-        gains = ", ".join(f"{reg_label(r.reg)} +{r.accuracy_mean - base.accuracy_mean:.3f}" for r in ewc.itertuples())
-        lines.append(f"Fine-tuning reaches {base.accuracy_mean:.4f}; every EWC variant's gain over it: {gains}.")
-    close, apart = [], []
-    for row in comparison_gaps(comparison).iloc[1:].itertuples():
-        (close if row.within else apart).append(f"{reg_label(row.reg)} ({row.gap:.4f} behind)")
+    lines = [f"Ranked by mean final accuracy: {ranking}."]
+
+    def delta(row) -> str:
+        return f"{row.difference:+.4f} ± {row.half_width:.4f}, {plural(int(row.seeds), 'seed')}"
+
+    if (comparison.reg == "none").any():
+        gains = paired_differences(study, "none")
+        listed = ", ".join(f"{reg_label(r.reg)} {delta(r)}" for r in gains.itertuples())
+        lines.append(f"Gain over fine-tuning, paired by seed (mean ± 95 % interval): {listed}.")
+    gaps = paired_differences(study, best)
+    gaps = gaps[gaps.reg != "none"]
+    close = [f"{reg_label(r.reg)} ({delta(r)})" for r in gaps.itertuples() if not r.measurable]
+    apart = [f"{reg_label(r.reg)} ({delta(r)})" for r in gaps.itertuples() if r.measurable]
     if close:
-        lines.append(f"Within {SPREAD_MULTIPLE:g} pooled standard deviations of the best ({reg_label(best.reg)}): "
+        lines.append(f"Not measurably behind the best ({reg_label(best)}), its interval reaching 0: "
                      + ", ".join(close) + ".")
     if apart:
-        lines.append("Further behind than the seed spread explains: " + ", ".join(apart) + ".")
+        lines.append(f"Measurably behind {reg_label(best)}: " + ", ".join(apart) + ".")
     return Markdown(" ".join(lines))
 
 

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from paper_code.analysis.spread import pooled_std, within_spread
+from paper_code.analysis.spread import paired_interval
 from paper_code.config import METHOD_NAMES, Config
 from paper_code.errors import ResultsError
 from paper_code.locations import STUDY_DIR
@@ -256,18 +256,20 @@ def method_comparison(study: Study) -> pd.DataFrame:
     return frame.sort_values("reg", key=lambda r: r.map(order)).reset_index(drop=True)
 
 
-def comparison_gaps(comparison: pd.DataFrame) -> pd.DataFrame:
-    """Every EWC regularizer against the best one (by mean final accuracy): ``reg, gap, pooled_std, within``,
-    ``within`` true where the gap lies within the seed spread (:mod:`paper_code.analysis.spread`).
-    The best regularizer comes first, with a gap of 0."""
-    ewc = comparison[comparison.reg != "none"].sort_values("accuracy_mean", ascending=False)
-    if ewc.empty:
-        return pd.DataFrame(columns=["reg", "gap", "pooled_std", "within"])
-    best = ewc.iloc[0]
-    gaps = best.accuracy_mean - ewc.accuracy_mean
-    pooled = pooled_std(best.accuracy_std, ewc.accuracy_std.to_numpy(dtype=float))
-    return pd.DataFrame({"reg": ewc.reg.to_numpy(), "gap": gaps.to_numpy(), "pooled_std": pooled,
-                         "within": [within_spread(g, p) for g, p in zip(gaps, pooled)]})
+def paired_differences(study: Study, against: str) -> pd.DataFrame:
+    """Every regularizer at its selected λ (fine-tuning at 0) against ``against`` at its own, paired by seed:
+    ``reg, difference, half_width, seeds, measurable``: the mean over the seeds both ran of (reg − against) in
+    final average accuracy, the half-width of its 95 % interval (Student's t), and whether the interval excludes 0."""
+    table = study.table
+    accuracy = {reg: table[(table.reg == reg) & (table.lam == lam)].set_index("seed").final_accuracy
+                for reg, lam in selected_trials(study).items()}
+    rows = []
+    for reg, values in accuracy.items():
+        if reg == against:
+            continue
+        mean, half, n = paired_interval((values - accuracy[against]).dropna())
+        rows.append(dict(reg=reg, difference=mean, half_width=half, seeds=n, measurable=bool(abs(mean) > half)))
+    return pd.DataFrame(rows, columns=["reg", "difference", "half_width", "seeds", "measurable"])
 
 
 def selected_accuracy(study: Study) -> pd.DataFrame:
