@@ -42,3 +42,19 @@ def paired_interval(differences) -> tuple[float, float, int]:
         return float(values[0]), float("nan"), 1
     t = T_975.get(n - 1, 1.96)
     return float(values.mean()), float(t * values.std(ddof=1) / np.sqrt(n)), n
+
+
+# The verdicts read from a paired interval (mean ± half-width); a NaN half-width (one seed) decides nothing.
+def above_zero(mean: float, half_width: float) -> bool:
+    """The 95 % interval lies above 0: measurably positive."""
+    return bool(mean - half_width > 0)
+
+
+def reaches_zero_from_below(mean: float, half_width: float) -> bool:
+    """The 95 % interval reaches 0 or lies above it: not measurably negative."""
+    return bool(mean + half_width >= 0)
+
+
+def excludes_zero(mean: float, half_width: float) -> bool:
+    """The 95 % interval leaves 0 out: a measurable difference, either way."""
+    return bool(abs(mean) > half_width)

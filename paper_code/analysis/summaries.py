@@ -17,7 +17,7 @@ import pandas as pd
 
 from paper_code.analysis.across_seeds import Analysis
 from paper_code.analysis.pairs import unordered
-from paper_code.analysis.spread import pooled_std, within_spread
+from paper_code.analysis.spread import paired_interval, pooled_std, within_spread
 from paper_code.config import DEFAULT_METHODS, METHOD_NAMES, PAPER_PAIRS
 
 #: Top-k percentage used when one number has to stand for the overlap of two importances.
@@ -249,22 +249,33 @@ def unit_share_counts(share: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 
 # --------------------------------------------------------------------------- against eqs. (2)-(3)
+#: The two readings of eqs. (2)–(3) per importance (ids of ``eq23.csv``): the derivatives summed over the samples
+#: before squaring (or taking the magnitude), as the equations are written, and per sample, as the importances
+#: are computed.
+EQ23_READINGS: dict[str, tuple[str, str]] = {"fis": ("eq2", "eq2_per_sample"), "mas": ("eq3", "eq3_per_sample")}
+
+
 def eq23_comparison(analysis: Analysis) -> pd.DataFrame:
-    """Per layer, after the last task, on each task's own importances (what eqs. (2)-(3) describe), seed means:
-    how closely each explanation's surrogate reproduces FIS and MAS, and the FIS–MAS² correlation each implies."""
-    eq = at_last_task(analysis.eq23).groupby(["comparison", "layer"]).pearson.mean().unstack(0)
-    fits = structure_summary(analysis.structure, "per_task").set_index(["method", "layer"]).pearson_fit
-    pairs = at_last_task(analysis.structure_pairs[analysis.structure_pairs.importances == "per_task"])
-    pairs = pairs[pairs.pair == "fis_mas2"].groupby("layer")[["pearson", "pearson_rank1"]].mean()
+    """Per importance (FIS, MAS) and layer, after the last task, on each task's own importances (what eqs. (2)–(3)
+    describe): how closely each description reproduces the importance (Pearson r, seed mean) — the summed
+    reading of the equations, the per-sample reading, the rank-1 fit — and the paired differences over seeds,
+    per-sample minus rank-1 and rank-1 minus summed, each with its 95 % interval half-width and seed count."""
+    eq = at_last_task(analysis.eq23).set_index(["seed", "layer", "comparison"]).pearson.unstack("comparison")
+    fits = at_last_task(analysis.structure[analysis.structure.importances == "per_task"])
     rows = []
-    for layer in sorted(eq.index):
-        rows.append(dict(
-            layer=int(layer),
-            eq2=float(eq.loc[layer, "eq2"]), eq3=float(eq.loc[layer, "eq3"]),
-            rank1_fis=float(fits.get(("fis", layer), np.nan)), rank1_mas=float(fits.get(("mas", layer), np.nan)),
-            fis_mas2=float(pairs.pearson.get(layer, np.nan)), fis_mas2_rank1=float(pairs.pearson_rank1.get(layer, np.nan)),
-        ))
-    frame = pd.DataFrame(rows, columns=["layer", "eq2", "eq3", "rank1_fis", "rank1_mas", "fis_mas2", "fis_mas2_rank1"])
-    # The layers on which the rank-1 fits reproduce both importances more closely than the eq. surrogates do.
-    frame["rank1_closer"] = frame[["rank1_fis", "rank1_mas"]].min(axis=1) > frame[["eq2", "eq3"]].min(axis=1)
-    return frame
+    for method, (summed, per_sample) in EQ23_READINGS.items():
+        if summed not in eq.columns or per_sample not in eq.columns:
+            continue
+        fit = fits[fits.method == method].set_index(["seed", "layer"]).pearson_fit
+        joined = eq[[summed, per_sample]].join(fit.rename("rank1"), how="inner")
+        for layer, group in joined.groupby(level="layer"):
+            gap, gap_ci, n = paired_interval(group[per_sample] - group.rank1)
+            lead, lead_ci, _ = paired_interval(group.rank1 - group[summed])
+            rows.append(dict(method=method, layer=int(layer), summed=float(group[summed].mean()),
+                             per_sample=float(group[per_sample].mean()), rank1=float(group.rank1.mean()),
+                             per_sample_minus_rank1=gap, per_sample_minus_rank1_ci=gap_ci,
+                             rank1_minus_summed=lead, rank1_minus_summed_ci=lead_ci, seeds=n))
+    return pd.DataFrame(rows, columns=["method", "layer", "summed", "per_sample", "rank1", "per_sample_minus_rank1",
+                                       "per_sample_minus_rank1_ci", "rank1_minus_summed", "rank1_minus_summed_ci",
+                                       "seeds"])
+

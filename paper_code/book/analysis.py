@@ -11,7 +11,7 @@ import pandas as pd
 from paper_code.analysis import summaries as s
 from paper_code.analysis.across_seeds import Analysis
 from paper_code.analysis.overlap import chance_jaccard
-from paper_code.analysis.spread import SPREAD_MULTIPLE
+from paper_code.analysis.spread import SPREAD_MULTIPLE, above_zero, reaches_zero_from_below
 from paper_code.book.render import Markdown
 from paper_code.config import DEFAULT_METHODS, Config
 from paper_code.labels import describe, method_label, pair_label, plural, side_label
@@ -248,31 +248,58 @@ def unit_share_findings(share: pd.DataFrame) -> Markdown:
 
 
 # --------------------------------------------------------------------------- against eqs. (2)-(3)
+def _paired(mean: float, half_width: float) -> str:
+    return f"{mean:+.3f}" if pd.isna(half_width) else f"{mean:+.3f} ± {half_width:.3f}"
+
+
 def eq23_table(comparison: pd.DataFrame) -> pd.DataFrame:
+    """One row per importance and layer: r of each description (seed means), and the per-sample reading's lead
+    over the rank-1 fit, paired by seed."""
     return pd.DataFrame({
+        "importance": comparison.method.map(method_label),
         "layer": comparison.layer,
-        "FIS vs (Σ∂p/∂θ)² [eq. 2]": comparison.eq2.map("{:.2f}".format),
-        "FIS vs its rank-1 fit": comparison.rank1_fis.map("{:.2f}".format),
-        "MAS vs |Σ∂p/∂θ| [eq. 3]": comparison.eq3.map("{:.2f}".format),
-        "MAS vs its rank-1 fit": comparison.rank1_mas.map("{:.2f}".format),
-        "FIS–MAS² observed": comparison.fis_mas2.map("{:.2f}".format),
-        "FIS–MAS² of the rank-1 fits": comparison.fis_mas2_rank1.map("{:.2f}".format),
+        "eqs. (2)–(3) summed": comparison.summed.map("{:.3f}".format),
+        "eqs. (2)–(3) per sample": comparison.per_sample.map("{:.3f}".format),
+        "rank-1 fit": comparison.rank1.map("{:.3f}".format),
+        "per sample − rank-1 (95 %)": [_paired(m, h) for m, h in
+                                       zip(comparison.per_sample_minus_rank1, comparison.per_sample_minus_rank1_ci)],
     })
 
 
+def _by_layer(values) -> str:
+    return "/".join(f"{v:.2f}" for v in values)
+
+
 def eq23_findings(comparison: pd.DataFrame) -> Markdown:
+    """What each description reproduces, read from :func:`paper_code.analysis.summaries.eq23_comparison`."""
     if comparison.empty:
-        return Markdown("The runs did not compute both FIS and MAS, so eqs. (2)-(3) cannot be checked.")
-    lines = [
-        f"- layer {row.layer}: the eq. (2)-(3) surrogates reproduce FIS at r = {row.eq2:.2f} and MAS at "
-        f"r = {row.eq3:.2f}; the rank-1 fits at r = {row.rank1_fis:.2f} and {row.rank1_mas:.2f}. The observed "
-        f"FIS–MAS² correlation is {row.fis_mas2:.2f}; the rank-1 fits alone give {row.fis_mas2_rank1:.2f}."
-        for row in comparison.itertuples()
-    ]
-    closer = int(comparison.rank1_closer.sum())
-    verdict = (f"On {closer} of {len(comparison)} layers the row × column structure reproduces both importances more "
-               f"closely than the paper's eqs. (2)-(3) do" + (
-                   ": the unit-level explanation carries more of the data." if closer * 2 > len(comparison)
-                   else ": the paper's equations carry at least as much of the data."))
-    return Markdown("On each task's own importances after the last task (seed means):\n\n" + "\n".join(lines)
-                    + "\n\n" + verdict)
+        return Markdown("The runs did not compute both FIS and MAS, so eqs. (2)–(3) cannot be checked.")
+    seeds = int(comparison.seeds.min())
+    numbers = sorted(comparison.layer.unique())
+    layers = ("layers " if len(numbers) > 1 else "layer ") + "/".join(str(layer) for layer in numbers)
+    lines = []
+    for method, rows in comparison.groupby("method", sort=False):
+        rows = rows.sort_values("layer")
+        ahead = [r.layer for r in rows.itertuples() if above_zero(r.per_sample_minus_rank1, r.per_sample_minus_rank1_ci)]
+        behind = [r.layer for r in rows.itertuples()
+                  if not reaches_zero_from_below(r.per_sample_minus_rank1, r.per_sample_minus_rank1_ci)]
+        fit_ahead = [r.layer for r in rows.itertuples() if above_zero(r.rank1_minus_summed, r.rank1_minus_summed_ci)]
+        verdict = (f"measurably closer than the rank-1 fit on {_layers(ahead, len(rows))}" if ahead else
+                   "not measurably closer than the rank-1 fit on any layer")
+        if behind:
+            verdict += f", measurably further on {_layers(behind, len(rows))}"
+        lines.append(
+            f"- **{method_label(method)}** ({layers}): the per-sample reading reproduces it at "
+            f"r = {_by_layer(rows.per_sample)}, {verdict}; the rank-1 fit at r = {_by_layer(rows.rank1)}, "
+            f"measurably closer than the summed reading (r = {_by_layer(rows.summed)}) on "
+            f"{_layers(fit_ahead, len(rows))}.")
+    return Markdown(f"After the last task, on each task's own importances ({plural(seeds, 'seed')}, differences "
+                    "paired by seed with 95 % intervals):\n\n" + "\n".join(lines))
+
+
+def _layers(layers: list[int], total: int) -> str:
+    if not layers:
+        return "no layer"
+    if len(layers) == total:
+        return "every layer"
+    return plural(len(layers), "layer") + " (" + ", ".join(str(layer) for layer in layers) + ")"

@@ -13,7 +13,7 @@ from typing import Callable
 import pandas as pd
 
 from paper_code.analysis.explanation import EQ2, EQ3
-from paper_code.analysis.spread import paired_interval
+from paper_code.analysis.spread import above_zero, paired_interval, reaches_zero_from_below
 from paper_code.correlation import CORRELATION_KINDS
 from paper_code.labels import KIND_LABELS, pair_label
 from paper_code.studies.grading import (
@@ -207,7 +207,7 @@ def ewc_works(claim: str, data: ClaimData, kind: str) -> Grade:
     if shared is None:
         return not_computed(claim, data.accuracy_missing, None)
     parts = [(f"{m.upper()} − fine-tuning", shared[m] - shared["none"]) for m in EWC_METHODS]
-    return _interval_grade(claim, parts, lambda mean, half: mean - half > 0, "final average accuracy gain",
+    return _interval_grade(claim, parts, above_zero, "final average accuracy gain",
                            len(shared))
 
 
@@ -219,7 +219,7 @@ def ewc_comparable(claim: str, data: ClaimData, kind: str) -> Grade:
         return not_computed(claim, data.accuracy_missing, None)
     best = shared[list(EWC_METHODS)].mean().idxmax()
     parts = [(f"{m.upper()} − {best.upper()}", shared[m] - shared[best]) for m in EWC_METHODS if m != best]
-    return _interval_grade(claim, parts, lambda mean, half: mean + half >= 0,
+    return _interval_grade(claim, parts, reaches_zero_from_below,
                            f"final average accuracy against the best, {best.upper()} (✗: measurably worse)",
                            len(shared))
 

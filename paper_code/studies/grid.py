@@ -35,7 +35,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from paper_code.analysis.spread import paired_interval
+from paper_code.analysis.spread import excludes_zero, paired_interval
 from paper_code.config import METHOD_NAMES, Config
 from paper_code.errors import ResultsError
 from paper_code.locations import STUDY_DIR
@@ -268,7 +268,7 @@ def paired_differences(study: Study, against: str) -> pd.DataFrame:
         if reg == against:
             continue
         mean, half, n = paired_interval((values - accuracy[against]).dropna())
-        rows.append(dict(reg=reg, difference=mean, half_width=half, seeds=n, measurable=bool(abs(mean) > half)))
+        rows.append(dict(reg=reg, difference=mean, half_width=half, seeds=n, measurable=excludes_zero(mean, half)))
     return pd.DataFrame(rows, columns=["reg", "difference", "half_width", "seeds", "measurable"])
 
 
