@@ -30,6 +30,7 @@ from paper_code.studies.sensitivity import (
     VARIANT_SEEDS,
     default_runs,
     key_number_table,
+    paired_seeds,
     selected_lambda,
     si_task_configs,
     variant_tables,
@@ -64,7 +65,7 @@ def main() -> None:
             print(f"eq. (1)-(3) check of {folder.name} ...", flush=True)
             write_explanation(folder, explanation_check(results))
 
-    table = key_number_table(variant_tables(root))
+    table = key_number_table(variant_tables(root), paired_seeds(root))
     target = root / KEY_NUMBERS_FILE
     write_csv(target, list(table.columns), table.to_dict("records"))
     print(f"{len(table)} key numbers in {target} ({time.perf_counter() - start:.0f} s)")

@@ -87,3 +87,19 @@ def test_the_paired_interval_is_students_t():
     mean, half, n = paired_interval(differences)
     expected = stats.t.ppf(0.975, 3) * stats.tstd(differences) / 2
     assert (mean, n) == (pytest.approx(0.2125), 4) and half == pytest.approx(expected, rel=1e-3)
+
+
+def test_an_unpaired_variant_shows_its_numbers_but_no_change():
+    lower = lambda p, l, t: paper_like(p, l, t) - (0.1 if p == "mas_fis" else 0.0)  # noqa: E731
+    tables = {"default": [(0, table(paper_like)), (1, table(paper_like))],
+              "optimizer_reset": [(0, table(lower)), (1, table(lower))]}
+    frame = summary(key_number_table(tables, {"optimizer_reset": {1}})).set_index(["variant", "key"])
+    row = frame.loc[("optimizer_reset", "min_mas_fis")]
+    assert row["seeds"] == 2 and row["change"] == pytest.approx(-0.1) and not row["unpaired"]  # seed 1 alone
+    frame = summary(key_number_table(tables, {"optimizer_reset": set()})).set_index(["variant", "key"])
+    row = frame.loc[("optimizer_reset", "min_mas_fis")]
+    assert row["mean"] == pytest.approx(0.72) and pd.isna(row["change"]) and row["unpaired"]
+    from paper_code.book.sensitivity import key_table
+
+    cell = key_table(frame.reset_index()).set_index("number").iloc[0]["optimizer reset"]
+    assert "not paired" in cell

@@ -17,7 +17,9 @@ from paper_code.studies.sensitivity import (
     VARIANT_SEEDS,
     default_runs,
     key_number_table,
+    paired_seeds,
     read_key_numbers,
+    summary,
     variant_tables,
 )
 from paper_code.studies.grid import DEFAULT_REG, load_study
@@ -38,6 +40,21 @@ def test_trained_variants_change_one_choice_each(defaults):
         assert {r.config.seed for r in runs} >= set(VARIANT_SEEDS), folder
         for run in runs:
             assert run.config == base[run.config.seed].config.replace(**change), (folder, run.path)
+
+
+def test_variants_with_runs_of_their_own_pair_only_where_task_one_trained_alike(defaults):
+    """si_task and the λ grid trained exactly like the default through task 1 (same code, same machine); the
+    optimizer-reset trials did not (their first epoch's loss differs), so their changes are not paired."""
+    paired = paired_seeds(ROOT)
+    assert paired["si_task"] == {0, 1, 2} and all(paired[f"lambda={lam:g}"] == {0, 1, 2} for lam in (1, 10, 30))
+    assert paired["optimizer_reset"] == set()
+    base = {r.config.seed: r for r in defaults}
+    reset = load_study(ROOT / RESET_DIR).results(DEFAULT_REG, defaults[0].config.lam)[0]
+    first = [r.training.query("task == 1 and epoch == 1").task_loss.iloc[0] for r in (reset, base[reset.config.seed])]
+    assert first[0] != first[1]
+    frame = summary(read_key_numbers(ROOT / KEY_NUMBERS_FILE))
+    assert frame[frame.variant == "optimizer_reset"].unpaired.all() and frame[frame.variant == "optimizer_reset"].change.isna().all()
+    assert not frame[frame.variant == "si_task"].unpaired.any()
 
 
 def test_si_gradient_leaves_training_untouched(defaults):
@@ -65,9 +82,10 @@ def test_every_default_seed_has_its_variants_and_its_eq_check(defaults):
 
 def test_key_numbers_file_is_that_of_the_committed_tables():
     committed = read_key_numbers(ROOT / KEY_NUMBERS_FILE)
-    recomputed = key_number_table(variant_tables(ROOT))
+    recomputed = key_number_table(variant_tables(ROOT), paired_seeds(ROOT))
     merged = committed.merge(recomputed, on=["variant", "key", "seed", "from_task"], suffixes=("", "_now"), how="outer")
     assert len(merged) == len(committed) == len(recomputed)
     assert (merged.value - merged.value_now).abs().max() < 1e-12
+    assert (merged.paired == merged.paired_now).all()
     seeds = committed.groupby("variant").seed.nunique()
     assert (seeds >= 3).all(), seeds[seeds < 3]

@@ -17,7 +17,7 @@ def _pm(row: pd.Series) -> str:
 def _change(row: pd.Series) -> str:
     """The paired change from the default, with its 95 % interval, or why there is none."""
     if pd.isna(row.get("change", float("nan"))):
-        return ""
+        return " (not paired: its runs trained differently from the default's on task 1)" if row.get("unpaired") else ""
     if row["change"] == 0 and row.get("change_ci", 0) == 0:
         return " (unchanged: this choice does not enter this number)"
     interval = "" if pd.isna(row.get("change_ci", float("nan"))) else f" ± {row['change_ci']:.3f}"
@@ -46,9 +46,14 @@ def key_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 def variants_described(frame: pd.DataFrame) -> Markdown:
     seeds = frame.groupby("variant", sort=False)["seeds"].max()
+    unpaired = frame.groupby("variant", sort=False)["unpaired"].all() if "unpaired" in frame else {}
     lines = []
     for variant, count in seeds.items():
         what = VARIANT_CHOICES.get(variant, f"EWC strength {variant_label(variant)} instead of the selected λ")
+        if unpaired.get(variant, False):
+            what += (". **Not paired with the default:** its runs trained differently from the default's already on "
+                     "task 1, before the variant acts, so a difference would mix rounding with the variant; its "
+                     "numbers are shown without a change")
         lines.append(f"- **{variant_label(variant)}** ({int(count)} seeds): {what}")
     return Markdown("\n".join(lines))
 

@@ -162,19 +162,52 @@ def variant_tables(root: Path = Path(".")) -> dict[str, list[tuple[int, pd.DataF
     return tables
 
 
-def key_number_table(tables: dict[str, list[tuple[int, pd.DataFrame]]]) -> pd.DataFrame:
-    """``variant, key, seed, from_task, value``: every key number of every seed of every variant, over every task
+def first_task_alike(default: Results, other: Results) -> bool:
+    """Whether two runs trained bitwise alike through task 1 (equal ``training.csv`` rows). A variant with runs of
+    its own acts from task 2 on, so only then is its difference from the default the variant's doing: runs made
+    by another code version or on another machine differ by rounding from the first step, and training grows
+    that into differences as large as a variant's."""
+    columns = ["task_loss", "penalty", "train_accuracy"]
+    first = [run.training[run.training.task == 1][columns].reset_index(drop=True) for run in (default, other)]
+    return bool(len(first[0]) and first[0].equals(first[1]))
+
+
+def paired_seeds(root: Path = Path(".")) -> dict[str, set[int]]:
+    """Per variant with runs of its own (``optimizer_reset``, ``si_task``, ``lambda=<λ>``): the seeds whose run
+    trained like the default's through task 1 (:func:`first_task_alike`), so its change from the default is
+    measured on a clean pair. Variants recomputed from the default's own networks are paired by construction."""
+    grid = load_study(root / GRID_DIR)
+    lam = selected_lambda(grid)
+    defaults = {r.config.seed: r for r in grid.results(DEFAULT_REG, lam)}
+    own: dict[str, list[Results]] = {}
+    for name, folder in (("optimizer_reset", RESET_DIR), ("si_task", SI_TASK_DIR)):
+        if (root / folder / SWEEP_FILE).is_file():
+            own[name] = load_study(root / folder).results(DEFAULT_REG, lam)
+    for other in sorted(set(grid.table[grid.table.reg == DEFAULT_REG].lam) - {lam}):
+        own[f"lambda={other:g}"] = grid.results(DEFAULT_REG, other)
+    return {variant: {r.config.seed for r in runs
+                      if r.config.seed in defaults and first_task_alike(defaults[r.config.seed], r)}
+            for variant, runs in own.items()}
+
+
+def key_number_table(tables: dict[str, list[tuple[int, pd.DataFrame]]],
+                     paired: dict[str, set[int]] | None = None) -> pd.DataFrame:
+    """``variant, key, seed, from_task, value, paired``: every key number of every seed of every variant, over every task
     (``from_task`` 1: what the paper's condition is judged on) and over the tasks the variant can move
-    (:func:`first_movable_task`: what its change from the default is measured on); the default at every scope."""
+    (:func:`first_movable_task`: what its change from the default is measured on); the default at every scope.
+    ``paired``: whether the seed's run may be set against the default's (``paired``, from :func:`paired_seeds`;
+    every seed where not given)."""
     scopes = sorted({first_movable_task(v) for v in tables} | {1})
+    paired = paired or {}
     rows = [
-        dict(variant=variant, key=key, seed=seed, from_task=from_task, value=value)
+        dict(variant=variant, key=key, seed=seed, from_task=from_task, value=value,
+             paired=variant not in paired or seed in paired[variant])
         for variant, seeds in tables.items()
         for from_task in (scopes if variant == "default" else sorted({1, first_movable_task(variant)}))
         for seed, table in seeds
         for key, value in key_numbers(table, from_task).items()
     ]
-    return pd.DataFrame(rows, columns=["variant", "key", "seed", "from_task", "value"])
+    return pd.DataFrame(rows, columns=["variant", "key", "seed", "from_task", "value", "paired"])
 
 
 def read_key_numbers(path: Path = KEY_NUMBERS_FILE) -> pd.DataFrame:
@@ -188,7 +221,8 @@ def summary(numbers: pd.DataFrame) -> pd.DataFrame:
     condition judged on that mean, and the change from the default paired by seed over the tasks the variant can
     move (:func:`first_movable_task`): ``change`` (mean over the seeds both share of variant − default),
     ``change_ci`` (the half-width of its 95 % interval, Student's t), ``from_task`` and ``default_mean`` (the
-    default on the same tasks and seeds)."""
+    default on the same tasks and seeds), over the seeds whose runs pair with the default's (``paired``);
+    ``unpaired`` where a variant has no such seed."""
     if "from_task" not in numbers:  # a table written before scopes were recorded: every task
         numbers = numbers.assign(from_task=1)
     whole = numbers[numbers.from_task == 1]
@@ -197,6 +231,8 @@ def summary(numbers: pd.DataFrame) -> pd.DataFrame:
     default = numbers[numbers.variant == "default"].set_index(["key", "seed", "from_task"])["value"]
     movable = numbers[(numbers.variant != "default")
                       & (numbers.from_task == numbers.variant.map(first_movable_task))]
+    if "paired" in numbers:  # a run that trained differently from task 1 is not a pair
+        movable = movable[movable.paired.astype(bool)]
     paired = movable.join(default.rename("default_value"), on=["key", "seed", "from_task"])
     paired = paired.dropna(subset=["default_value"])
     found = {}
@@ -204,6 +240,7 @@ def summary(numbers: pd.DataFrame) -> pd.DataFrame:
         change, half_width, _ = paired_interval(rows.value - rows.default_value)
         found[(variant, key)] = dict(change=change, change_ci=half_width, from_task=int(rows.from_task.iloc[0]),
                                      default_mean=float(rows.default_value.mean()))
+    frame["unpaired"] = [v != "default" and (v, k) not in found for v, k in zip(frame.variant, frame.key)]
     for column in ("change", "change_ci", "from_task", "default_mean"):
         frame[column] = [found.get((v, k), {}).get(column, float("nan")) for v, k in zip(frame.variant, frame.key)]
     frame["paper"] = frame["key"].map(lambda k: KEY_NUMBERS_BY_KEY[k].paper)
