@@ -13,7 +13,8 @@ KIND_LABELS: dict[str, str] = {"pearson": "Pearson r", "spearman": "Spearman ρ"
 
 #: Importance methods whose printed name is not their id in upper case.
 METHOD_LABELS: dict[str, str] = {"fis": "FIS", "fis_true": "true Fisher", "mas": "MAS", "si": "SI", "sig": "SIG",
-                                 "magnitude": "|w|", "random": "random"}
+                                 "magnitude": "|w|", "random": "random", "uniform": "uniform",
+                                 "shuffled": "MAS shuffled", "rank1": "MAS rank-1"}
 
 
 def plural(count: int, noun: str) -> str:

@@ -3,6 +3,8 @@ independent reference: numpy's SVD, a sort, a hand count; and in a run, the pena
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -71,3 +73,73 @@ def test_the_control_grid_is_four_lambdas_on_the_lambda_seeds():
     assert all(len(lams) >= 4 for lams in CONTROL_GRID.values())
     assert all(c.reg in c.methods and c.methods[:5] == ("fis", "fis_true", "mas", "si", "sig") for c in configs)
     assert control_config("uniform", 1e-3, 0).key != control_config("uniform", 1e-3, 1).key
+
+
+def _study(accuracies: dict[tuple[str, float], list[float]]):
+    """A hand-made study: accuracies[(reg, λ)] = final accuracy of seeds 0, 1, 2, ..."""
+    import pandas as pd
+
+    from paper_code.studies.grid import Study
+
+    rows = [dict(reg=reg, lam=lam, seed=seed, final_accuracy=value, average_forgetting=1 - value,
+                 trial_dir=f"trials/{reg}{lam}{seed}")
+            for (reg, lam), values in accuracies.items() for seed, value in enumerate(values)]
+    return Study(Path("."), pd.DataFrame(rows))
+
+
+def test_the_regularizer_comparison_pairs_every_regularizer_with_fine_tuning_and_mas_by_seed():
+    from scipy import stats
+
+    from paper_code.studies.controls import regularizer_comparison
+
+    study = _study({
+        ("none", 0.0): [0.50, 0.52, 0.48],
+        ("mas", 1.0): [0.90, 0.90, 0.90], ("mas", 3.0): [0.94, 0.95, 0.93],
+        ("uniform", 0.001): [0.92, 0.93, 0.90], ("uniform", 0.01): [0.80, 0.81, 0.79],
+    })
+    frame = regularizer_comparison(study, seeds=(0, 1, 2)).set_index("reg")
+    assert list(frame.index) == ["mas", "uniform", "none"]
+    assert frame.loc["mas", "lam"] == 3.0 and frame.loc["uniform", "lam"] == 0.001  # the best mean accuracy
+    gain = np.array([0.92, 0.93, 0.90]) - np.array([0.50, 0.52, 0.48])
+    interval = stats.t.interval(0.95, 2, loc=gain.mean(), scale=stats.sem(gain))
+    assert frame.loc["uniform", "gain"] == pytest.approx(gain.mean())
+    assert frame.loc["uniform", "gain_ci"] == pytest.approx((interval[1] - interval[0]) / 2, rel=1e-3)
+    versus = np.array([0.92, 0.93, 0.90]) - np.array([0.94, 0.95, 0.93])
+    assert frame.loc["uniform", "versus_reference"] == pytest.approx(versus.mean())
+    ratios = gain / (np.array([0.94, 0.95, 0.93]) - np.array([0.50, 0.52, 0.48]))
+    assert frame.loc["uniform", "share_kept"] == pytest.approx(ratios.mean())
+    assert frame.loc["mas", "share_kept"] == pytest.approx(1.0) and np.isnan(frame.loc["mas", "versus_reference"])
+    assert np.isnan(frame.loc["none", "gain"]) and frame.loc["none", "group"] == "fine-tuning"
+    assert frame.loc["uniform", "group"] == "control" and frame.loc["mas", "group"] == "importance"
+
+
+def test_the_comparison_needs_fine_tuning_on_the_seeds():
+    from paper_code.errors import ResultsError
+    from paper_code.studies.controls import regularizer_comparison
+
+    with pytest.raises(ResultsError, match="no fine-tuning trial"):
+        regularizer_comparison(_study({("mas", 3.0): [0.9, 0.9]}), seeds=(0, 1))
+
+
+def test_the_page_says_what_plain_anchoring_keeps_from_the_intervals():
+    from paper_code.book.controls import comparison_findings, comparison_table
+    from paper_code.studies.controls import regularizer_comparison
+
+    seeds = (0, 1, 2)
+    fine_tuning, mas = [0.50, 0.52, 0.48], [0.94, 0.95, 0.93]
+    # uniform behind MAS by 0.10, 0.11, 0.09 on the three seeds: measurably behind; random level with it.
+    behind = regularizer_comparison(_study({("none", 0.0): fine_tuning, ("mas", 3.0): mas,
+                                            ("uniform", 1e-3): [0.84, 0.84, 0.84],
+                                            ("random", 1e-3): [0.95, 0.93, 0.94]}), seeds=seeds)
+    text = comparison_findings(behind).text
+    share = np.mean((np.array([0.84] * 3) - fine_tuning) / (np.array(mas) - fine_tuning))
+    assert f"keeps {share * 100:.1f} ± " in text and "but is measurably behind it (-0.1000 ± " in text
+    assert "**EWC-random** (λ = 0.001) keeps" in text and "not measurably different from EWC-MAS (+0.0000 ± " in text
+    assert "the anchoring gives that share, MAS's importance the rest" in text
+    table = comparison_table(behind)
+    assert table.set_index("regularizer").loc["EWC-MAS", "share of EWC-MAS's gain"] == "reference"
+
+    level = regularizer_comparison(_study({("none", 0.0): fine_tuning, ("mas", 3.0): mas,
+                                           ("uniform", 1e-3): [0.95, 0.93, 0.94]}), seeds=seeds)
+    assert "is not measurably behind it (+0.0000 ± " in comparison_findings(level).text
+    assert "anchoring alone gives what EWC-MAS gives, within the interval" in comparison_findings(level).text

@@ -13,7 +13,7 @@ from paper_code.book.render import Markdown
 from paper_code.config import DEFAULT_LAMBDA
 from paper_code.labels import KIND_LABELS, pair_label, plural, reg_label
 from paper_code.locations import shown_path
-from paper_code.studies.grid import DEFAULT_REG, LambdaChoice, Study, mean_differences, paired_differences
+from paper_code.studies.grid import DEFAULT_REG, LambdaChoice, Study, mean_differences
 
 #: Per-task and accumulated correlations "differ" where their seed means are further apart than this.
 PER_TASK_DIFFERENCE = 0.1
@@ -86,46 +86,6 @@ def lambda_noise(leads: pd.DataFrame) -> Markdown:
         "run's final accuracy moves by σ under rounding alone (measured on EWC-MAS at λ = 3, page {ref}`reproduce`), "
         "a difference of two means of n seeds by σ·√(2/n). A lead of more than two of those is called larger than "
         "rounding explains.\n\n" + "\n".join(parts))
-
-
-def comparison_table(comparison: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({
-        "regularizer": [reg_label(r) for r in comparison.reg],
-        "λ": [f"{lam:g}" if r != "none" else "–" for r, lam in zip(comparison.reg, comparison.lam)],
-        "seeds": comparison.seeds.astype(int),
-        "final accuracy": [_pm(m, s) for m, s in zip(comparison.accuracy_mean, comparison.accuracy_std)],
-        "seed range": [f"{lo:.4f}–{hi:.4f}" for lo, hi in zip(comparison.accuracy_min, comparison.accuracy_max)],
-        "forgetting": [_pm(m, s) for m, s in zip(comparison.forgetting_mean, comparison.forgetting_std)],
-    })
-
-
-def comparison_findings(study: Study, comparison: pd.DataFrame) -> Markdown:
-    """The ranking, each importance's gain over fine-tuning and its gap to the best, paired by seed with 95 %
-    intervals (:func:`~paper_code.studies.grid.paired_differences`)."""
-    ewc = comparison[comparison.reg != "none"].sort_values("accuracy_mean", ascending=False)
-    if ewc.empty:
-        return Markdown("The study holds no EWC trial, so nothing can be compared.")
-    best = ewc.iloc[0].reg
-    ranking = ", ".join(f"{reg_label(r.reg)} {r.accuracy_mean:.4f}" for r in ewc.itertuples())
-    lines = [f"Ranked by mean final accuracy: {ranking}."]
-
-    def delta(row) -> str:
-        return f"{row.difference:+.4f} ± {row.half_width:.4f}, {plural(int(row.seeds), 'seed')}"
-
-    if (comparison.reg == "none").any():
-        gains = paired_differences(study, "none")
-        listed = ", ".join(f"{reg_label(r.reg)} {delta(r)}" for r in gains.itertuples())
-        lines.append(f"Gain over fine-tuning, paired by seed (mean ± 95 % interval): {listed}.")
-    gaps = paired_differences(study, best)
-    gaps = gaps[gaps.reg != "none"]
-    close = [f"{reg_label(r.reg)} ({delta(r)})" for r in gaps.itertuples() if not r.measurable]
-    apart = [f"{reg_label(r.reg)} ({delta(r)})" for r in gaps.itertuples() if r.measurable]
-    if close:
-        lines.append(f"Not measurably behind the best ({reg_label(best)}), its interval reaching 0: "
-                     + ", ".join(close) + ".")
-    if apart:
-        lines.append(f"Measurably behind {reg_label(best)}: " + ", ".join(apart) + ".")
-    return Markdown(" ".join(lines))
 
 
 def stability_table(band: pd.DataFrame, pairs: list[str]) -> pd.DataFrame:

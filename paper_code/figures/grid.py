@@ -65,31 +65,6 @@ def lambda_curves(summary: pd.DataFrame, choices: Mapping[str, LambdaChoice]) ->
     return figure
 
 
-def method_bars(comparison: pd.DataFrame) -> go.Figure:
-    """Accuracy and forgetting of each regularizer at its selected λ: bars are seed means, whiskers ± std,
-    dots the individual seeds' range (min and max)."""
-    figure = make_subplots(rows=1, cols=2, subplot_titles=("final average accuracy", "average forgetting"),
-                           horizontal_spacing=0.12)
-    labels = [reg_label(r) + ("" if r == "none" else f", λ={lam:g}") for r, lam in zip(comparison.reg, comparison.lam)]
-    colors = [METHOD_COLORS.get(r, "#333") for r in comparison.reg]
-    for col, metric in ((1, "accuracy"), (2, "forgetting")):
-        figure.add_bar(
-            x=labels, y=comparison[f"{metric}_mean"], marker_color=colors, row=1, col=col, showlegend=False,
-            error_y=dict(type="data", array=comparison[f"{metric}_std"].fillna(0), visible=True),
-            text=[f"{v:.3f}" for v in comparison[f"{metric}_mean"]], textposition="inside",
-            hovertemplate="%{x}<br>" + metric + " %{y:.4f} ± %{error_y.array:.4f}<extra></extra>",
-        )
-    figure.update_layout(
-        title=title_below_modebar("Each importance inside EWC at its own best λ (mean ± std over seeds)"),
-        height=460,
-        margin=dict(l=60, r=20, t=80, b=140),
-    )
-    figure.update_xaxes(tickangle=-30)
-    figure.update_yaxes(title_text="final average accuracy", row=1, col=1)
-    figure.update_yaxes(title_text="average forgetting", row=1, col=2)
-    return figure
-
-
 def _grid(frame: pd.DataFrame, pair: str, value: str) -> pd.DataFrame:
     rows = frame[frame.pair == pair]
     if rows.empty:

@@ -31,6 +31,9 @@ METHOD_COLORS: dict[str, str] = {
     "sig": "#9467bd",
     "magnitude": "#000000",
     "random": "#8c8c8c",
+    "uniform": "#bcbd22",
+    "shuffled": "#ff7f0e",
+    "rank1": "#8c564b",
     "none": "#7f7f7f",
 }
 

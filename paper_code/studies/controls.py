@@ -15,9 +15,16 @@ an edge, then every regularizer, the paper's and the controls, at its selected �
 
 from __future__ import annotations
 
-from paper_code.config import Config
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from paper_code.analysis.spread import paired_interval
+from paper_code.config import BASELINE_METHODS, CONTROL_METHODS, Config, METHOD_NAMES
+from paper_code.errors import ResultsError
 from paper_code.locations import STUDY_DIR
-from paper_code.studies.grid import LAMBDA_SEEDS, LambdaChoice
+from paper_code.studies.grid import GRID_DIR, LAMBDA_SEEDS, LambdaChoice, Study, best_lambdas, load_study
 
 #: The controls' sweep folder.
 CONTROLS_DIR = STUDY_DIR / "controls"
@@ -52,3 +59,80 @@ def control_grid_configs(base: Config | None = None) -> list[Config]:
 def comparison_configs(choices: dict[str, LambdaChoice], base: Config | None = None) -> list[Config]:
     """Every control at its selected λ on :data:`COMPARISON_SEEDS`."""
     return [control_config(reg, choice.lam, seed, base) for reg, choice in choices.items() for seed in COMPARISON_SEEDS]
+
+
+# --------------------------------------------------------------------------- reading the comparison
+#: The importances of the paper and the true Fisher, then the controls, in the order a page lists them.
+CONTROLS: tuple[str, ...] = CONTROL_METHODS + BASELINE_METHODS
+#: The regularizer whose gain over fine-tuning the others are measured against.
+REFERENCE_REG = "mas"
+
+
+def load_comparison(grid_dir: str | Path = GRID_DIR, controls_dir: str | Path = CONTROLS_DIR) -> Study:
+    """The paper's regularizers and fine-tuning (the grid study) and the controls in one :class:`Study`.
+
+    Each row's ``trial_dir`` is made absolute, so trials of both folders load through the one study; a missing
+    controls folder leaves the grid alone, so the page still compares the paper's importances.
+    """
+    grid = load_study(grid_dir)
+    frames = [grid.table.assign(trial_dir=[str((grid.folder / d).resolve()) for d in grid.table.trial_dir])]
+    if (Path(controls_dir) / "sweep.csv").is_file():
+        controls = load_study(controls_dir)
+        frames.append(controls.table.assign(trial_dir=[str((controls.folder / d).resolve())
+                                                       for d in controls.table.trial_dir]))
+    return Study(grid.folder, pd.concat(frames, ignore_index=True))
+
+
+def group_of(reg: str) -> str:
+    """``importance`` (the paper's four and the true Fisher), ``control`` or ``fine-tuning``."""
+    if reg == "none":
+        return "fine-tuning"
+    return "control" if reg in CONTROLS else "importance"
+
+
+COMPARISON_COLUMNS = ("reg", "group", "lam", "seeds", "accuracy_mean", "accuracy_std", "forgetting_mean", "gain",
+                      "gain_ci", "versus_reference", "versus_reference_ci", "share_kept", "share_kept_ci")
+
+
+def regularizer_comparison(study: Study, seeds: tuple[int, ...] = COMPARISON_SEEDS,
+                           reference: str = REFERENCE_REG) -> pd.DataFrame:
+    """Every regularizer at its selected λ on ``seeds`` (:data:`COMPARISON_COLUMNS`), paired by seed:
+
+    ``gain``: final average accuracy minus fine-tuning's; ``versus_reference``: minus EWC-``reference``'s;
+    ``share_kept``: the gain as a share of the reference's gain, the mean of the per-seed ratios (1 for the
+    reference itself). Each with the half-width of its 95 % interval (Student's t over the seeds both have).
+    Fine-tuning is listed without them.
+    """
+    table = study.table[study.table.seed.isin(seeds)]
+    choices = best_lambdas(study.table)
+    chosen = {reg: choice.lam for reg, choice in choices.items()}
+    if not (table.reg == "none").any():
+        raise ResultsError(f"{study.folder} has no fine-tuning trial on seeds {list(seeds)}: the gains need one")
+    chosen["none"] = 0.0
+
+    def accuracy(reg: str) -> pd.Series:
+        rows = table[(table.reg == reg) & (table.lam == chosen[reg])]
+        return rows.set_index("seed").final_accuracy
+
+    base = accuracy("none")
+    reference_gain = accuracy(reference) - base if reference in chosen else pd.Series(dtype=float)
+    order = {m: i for i, m in enumerate((*METHOD_NAMES, "none"))}
+    rows = []
+    for reg in sorted(chosen, key=lambda r: order.get(r, len(order))):
+        rows_of = table[(table.reg == reg) & (table.lam == chosen[reg])]
+        if rows_of.empty:
+            continue
+        values = accuracy(reg)
+        gain = (values - base).dropna()
+        gain_mean, gain_ci, _ = paired_interval(gain) if reg != "none" else (np.nan, np.nan, 0)
+        versus, versus_ci, _ = (paired_interval((values - accuracy(reference)).dropna())
+                                if reg not in (reference, "none") and reference in chosen else (np.nan, np.nan, 0))
+        ratio = (gain / reference_gain).dropna()
+        share, share_ci, _ = paired_interval(ratio) if reg not in ("none", reference) and len(ratio) else (
+            (1.0, np.nan, 0) if reg == reference else (np.nan, np.nan, 0))
+        rows.append(dict(reg=reg, group=group_of(reg), lam=chosen[reg], seeds=int(values.index.nunique()),
+                         accuracy_mean=float(values.mean()), accuracy_std=float(values.std()),
+                         forgetting_mean=float(rows_of.average_forgetting.mean()), gain=gain_mean, gain_ci=gain_ci,
+                         versus_reference=versus, versus_reference_ci=versus_ci, share_kept=share,
+                         share_kept_ci=share_ci))
+    return pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS))

@@ -35,7 +35,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from paper_code.analysis.spread import excludes_zero, paired_interval
 from paper_code.config import METHOD_NAMES, Config
 from paper_code.errors import ResultsError
 from paper_code.locations import STUDY_DIR
@@ -187,11 +186,6 @@ def read_grid(folder: str | Path = GRID_DIR) -> pd.DataFrame:
     return pd.read_csv(path)
 
 
-def methods_compared() -> tuple[str, ...]:
-    """Regularizers on the "does the importance matter" page, in the library's method order, then fine-tuning."""
-    return tuple(m for m in METHOD_NAMES if m in LAMBDA_GRID) + ("none",)
-
-
 # --------------------------------------------------------------------------- reading trials
 @dataclass(frozen=True)
 class Study:
@@ -242,34 +236,6 @@ def selected_trials(study: Study) -> dict[str, float]:
     if (study.table.reg == "none").any():
         chosen["none"] = 0.0
     return chosen
-
-
-def method_comparison(study: Study) -> pd.DataFrame:
-    """Final average accuracy and forgetting of each regularizer at its own selected λ, with seed spread."""
-    summary = lambda_summary(study.table)
-    rows = []
-    for reg, lam in selected_trials(study).items():
-        row = summary[(summary.reg == reg) & (summary.lam == lam)].iloc[0]
-        rows.append(row)
-    order = {m: i for i, m in enumerate(methods_compared())}
-    frame = pd.DataFrame(rows).reset_index(drop=True)
-    return frame.sort_values("reg", key=lambda r: r.map(order)).reset_index(drop=True)
-
-
-def paired_differences(study: Study, against: str) -> pd.DataFrame:
-    """Every regularizer at its selected λ (fine-tuning at 0) against ``against`` at its own, paired by seed:
-    ``reg, difference, half_width, seeds, measurable``: the mean over the seeds both ran of (reg − against) in
-    final average accuracy, the half-width of its 95 % interval (Student's t), and whether the interval excludes 0."""
-    table = study.table
-    accuracy = {reg: table[(table.reg == reg) & (table.lam == lam)].set_index("seed").final_accuracy
-                for reg, lam in selected_trials(study).items()}
-    rows = []
-    for reg, values in accuracy.items():
-        if reg == against:
-            continue
-        mean, half, n = paired_interval((values - accuracy[against]).dropna())
-        rows.append(dict(reg=reg, difference=mean, half_width=half, seeds=n, measurable=excludes_zero(mean, half)))
-    return pd.DataFrame(rows, columns=["reg", "difference", "half_width", "seeds", "measurable"])
 
 
 def selected_accuracy(study: Study) -> pd.DataFrame:
