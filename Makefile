@@ -80,9 +80,11 @@ controls: $(STAMP)
 	$(BIN)/python scripts/controls.py
 
 # The numerical-noise band (study/noise/): the paper's configuration, seeds 0 and 1, rerun with nothing changed
-# but rounding (threads, CPU kernels, one float32 step in task 1's importances); about 40 minutes on 2 cores.
+# but rounding (threads, CPU kernels, one float32 step in task 1's importances), about 40 minutes on 2 cores; then
+# the sampling band: 40 bootstrap draws of the importance rows on each seed's saved networks (about 8 minutes).
 noise: $(STAMP)
 	$(BIN)/python scripts/noise_band.py
+	$(BIN)/python scripts/sampling_noise.py
 
 # Rewrite the lock file from pyproject.toml (pip-tools, in .venv/tools); setup installs within it.
 lock:

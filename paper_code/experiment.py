@@ -86,7 +86,7 @@ def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def _add(total: Importances, extra: Importances) -> Importances:
+def add_task_importances(total: Importances, extra: Importances) -> Importances:
     """Running sums over tasks; a method that is not summed (the baselines) keeps its latest value."""
     return {
         m: {k: total[m][k] + v for k, v in stats.items()} if m in total and METHODS[m].summed else dict(stats)
@@ -280,7 +280,7 @@ def _importances(config: Config, state: RunState, task: Task, si_importance: Par
         if si_importance is not None:
             per_task["si"] = si_importance
         per_task = {m: per_task[m] for m in config.methods}
-        state.accumulated = _add(state.accumulated, per_task)
+        state.accumulated = add_task_importances(state.accumulated, per_task)
     return per_task
 
 

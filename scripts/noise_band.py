@@ -55,7 +55,7 @@ def run_member(seed: int, member: str, out: Path) -> None:
     spec = MEMBERS[member]
     torch.set_num_threads(spec["threads"])
     if spec["nudge"]:
-        add = experiment._add
+        add = experiment.add_task_importances
 
         def nudged(total, extra):
             if not total:  # the first task: move every importance one float32 step up
@@ -63,7 +63,7 @@ def run_member(seed: int, member: str, out: Path) -> None:
                          for m, s in extra.items()}
             return add(total, extra)
 
-        experiment._add = nudged
+        experiment.add_task_importances = nudged
     experiment.run_experiment(Config(seed=seed), out, resume=True, quiet=True)
 
 

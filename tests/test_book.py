@@ -46,7 +46,9 @@ FIGURES = {
     "explore": 1,
     # The study pages read the committed study (study/grid), whatever the run parameters.
     "b1_choosing_lambda": 1,
-    "b2_importance_matters": 7,  # the comparison bars and one mean accuracy matrix per regularizer (5 + none)
+    # The gains over fine-tuning; the mean accuracy matrices of fine-tuning, EWC-MAS and (once computed) the
+    # uniform and random controls.
+    "b2_importance_matters": 3,
     "b3_seed_stability": 1,
     "b4_per_task": 2,
     # The analysis pages read the committed analysis of trained networks (study/analysis).
@@ -55,7 +57,7 @@ FIGURES = {
     # The sensitivity page reads study/sensitivity/key_numbers.csv.
     "b7_sensitivity": 1,
     # The reproduce page reads the noise study (study/noise) and compares the build's run with the committed trial.
-    "reproduce": 1,
+    "reproduce": 2,
 }
 STUDY_PAGES = {"b1_choosing_lambda", "b2_importance_matters", "b3_seed_stability", "b4_per_task"}
 ANALYSIS_PAGES = {"b5_pruning", "b6_structure"}
@@ -186,7 +188,9 @@ def test_page_executed_with_figures_verdicts_and_provenance(built, name):
     assert all("<script src=" not in h and len(h) < 500_000 for h in figures)
     assert not [out for out in everything if "application/vnd.plotly.v1+json" in out.get("data", {})]
     markdown = [out["data"]["text/markdown"] for out in everything if "text/markdown" in out.get("data", {})]
-    if name in STUDY_PAGES:
+    if name == "b2_importance_matters":  # the paper's regularizers and the controls, from their two sweeps
+        assert any(text.startswith("**Trials shown:**") and "`study/grid`" in text for text in markdown), "no provenance"
+    elif name in STUDY_PAGES:
         assert any(text.startswith("**Study shown:** `study/grid`") for text in markdown), "no provenance"
     elif name in ANALYSIS_PAGES:
         assert any(text.startswith("**Analysis shown:** `study/analysis/") for text in markdown), "no provenance"
@@ -279,9 +283,10 @@ def test_a_page_of_a_configuration_the_study_holds_shows_its_committed_trial(tmp
     assert page.committed and page.results.path == ROOT / "study" / "grid" / "trials" / Config().key
     assert not (tmp_path / "results").exists()
     assert "the committed study trial (`study/grid/trials/" in page.provenance()._repr_markdown_()
-    # Its grades rest on the study's five seeds, with the rounding noise the noise study measured.
+    # Its grades rest on the study's five seeds, with the rounding and sampling noise the noise study measured.
     assert sorted(page.data.sources) == [0, 1, 2, 3, 4] and page.data.noise is not None
-    assert "within the rounding noise of the threshold" in page.grade("3.1-mas-fis").evidence
+    assert {"sampling_pearson", "sampling_spearman"} <= set(page.data.noise.columns)
+    assert "within the rounding and sampling noise of the threshold" in page.grade("3.1-mas-fis").evidence
     check = page.explanation()  # the tables the study stored with the trial; it keeps no networks
     assert check.p_last is None and check.stored_mismatch is None and set(check.p_summary.task) == set(range(1, 11))
     small, committed = book.shown_run(tmp_path / "results", n_tasks=1, epochs=1, train_size=500, test_size=100,

@@ -27,9 +27,10 @@ GRADING_RULES = (
     "*direction only* when it fails in half or more but its weaker form holds (positive everywhere for a threshold "
     "claim; negative somewhere on layer 3 for the output half of a SIG pattern); *does not hold* otherwise; "
     "*not applicable* when the coefficient cannot test it. Cells undefined for every seed are counted, not judged; "
-    "the evidence also says in how many cells the condition holds for every single seed, and, where the rounding "
-    "noise of this configuration was measured (page {ref}`reproduce`), in how many cells the seed mean lies within "
-    "two standard deviations of that noise from the threshold, where another machine could give another verdict."
+    "the evidence also says in how many cells the condition holds for every single seed, and, where the noise of "
+    "this configuration was measured (page {ref}`reproduce`: rounding, and the draw of importance rows), in how "
+    "many cells the seed mean lies within two standard deviations of that noise from the threshold, where another "
+    "machine or another draw of rows could give another verdict."
 )
 
 

@@ -47,15 +47,39 @@ def noise_findings(members: NoiseMembers, both: pd.DataFrame, accuracy: pd.DataF
 
 
 def noise_table(both: pd.DataFrame) -> pd.DataFrame:
-    """Per pair: the noise band beside the seed band (medians over its cells)."""
+    """Per pair: the noise bands beside the seed band (medians over its cells)."""
     frame = noise_by_pair(both)
-    return pd.DataFrame({
+    table = pd.DataFrame({
         "pair": frame.pair.map(pair_label),
-        "rounding noise σ (median)": frame.noise_std.map("{:.3f}".format),
+        "rounding σ": frame.noise_std.map("{:.3f}".format),
         "widest span of one seed's members": frame.noise_range.map("{:.3f}".format),
-        "seed spread σ (median)": frame.seed_std.map("{:.3f}".format),
-        "noise / seed spread (median)": frame.ratio.map("{:.2f}".format),
+        "seed spread σ": frame.seed_std.map("{:.3f}".format),
+        "rounding / seed spread": frame.ratio.map("{:.2f}".format),
     })
+    if "sampling_std" in frame and frame.sampling_std.notna().any():
+        table["sampling σ"] = frame.sampling_std.map("{:.3f}".format)
+    return table
+
+
+def sampling_findings(summary: dict | None, kind: str, rows: int) -> Markdown:
+    """The sampling band in words (:func:`paper_code.studies.noise.sampling_summary`); ``rows``: the importance
+    rows each draw resamples."""
+    if summary is None:
+        return Markdown("The bootstrap over importance rows has not been computed here (`make noise` runs it after "
+                        "the members), so this page cannot say how much of a number is the draw of rows.")
+    widest = summary["widest"]
+    return Markdown(
+        f"**Redrawing the importance rows** ({summary['draws']} bootstrap draws of the {rows:,} rows on each of "
+        f"{summary['seeds']} seeds' saved networks, {KIND_LABELS[kind]}) moves a cell by a median σ of "
+        f"{summary['sampling_std']:.3f}: {summary['first']:.3f} after the first task, {summary['later']:.3f} after "
+        f"the others, where each sum over tasks adds up several tasks' draws. The widest is "
+        f"{pair_label(widest.pair)} layer {int(widest.layer)} after task {int(widest.task)} (σ = "
+        f"{widest.sampling_std:.3f}). The sampling noise reaches the rounding noise in "
+        f"{summary['over_rounding']:.0%} of the cells and the seed spread in {summary['over_seeds']:.0%}. The seed "
+        "band need not contain it: every seed estimates its importances on the same rows. The grades on every "
+        "results page count it, with the rounding noise, where they say how many cells lie within the noise of "
+        "their threshold."
+    )
 
 
 def reproduction_findings(local: Results | None, committed: Results | None, repro: pd.DataFrame | None,

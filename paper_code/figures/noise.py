@@ -44,3 +44,32 @@ def noise_scatter(both: pd.DataFrame, kind: str = "pearson") -> "go.Figure":
         margin=dict(l=60, r=20, t=70, b=110),
     )
     return figure
+
+
+#: The three spreads of a correlation cell, as :func:`bands_by_task_lines` draws them.
+BAND_STYLES = {
+    "seed_std": ("seed spread (other seeds)", "#333333", "solid"),
+    "noise_std": ("rounding (same seed, other kernels and threads)", "#d62728", "dash"),
+    "sampling_std": ("sampling (same networks, other importance rows)", "#1f77b4", "dot"),
+}
+
+
+def bands_by_task_lines(frame: pd.DataFrame, kind: str = "pearson") -> "go.Figure":
+    """The median σ of each spread against the number of tasks learned (a table of
+    :func:`paper_code.studies.noise.bands_by_task`)."""
+    figure = go.Figure()
+    for column, (name, color, dash) in BAND_STYLES.items():
+        if column not in frame or frame[column].isna().all():
+            continue
+        figure.add_scatter(x=frame.task, y=frame[column], mode="lines+markers", name=name,
+                           line=dict(color=color, dash=dash), marker=dict(size=7),
+                           hovertemplate=name + "<br>after task %{x}: median σ %{y:.4f}<extra></extra>")
+    figure.update_layout(
+        title=title_below_modebar(f"Three spreads of one cell, median over pairs and layers ({KIND_LABELS[kind]})"),
+        xaxis=dict(title=dict(text="tasks learned"), dtick=1),
+        yaxis=dict(title=dict(text="median σ of a cell"), rangemode="tozero"),
+        legend=dict(orientation="h", y=-0.22),
+        height=440,
+        margin=dict(l=60, r=20, t=70, b=110),
+    )
+    return figure

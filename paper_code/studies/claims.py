@@ -54,8 +54,8 @@ class ClaimData:
     accuracy_missing: str = "needs EWC runs with every importance and a fine-tuning run (the study: make sweep-full)"
     #: Where each seed's run was found, by seed.
     sources: dict[int, str] = field(default_factory=dict)
-    #: The rounding-noise band of this configuration (``pair, layer, task, pearson, spearman``: the standard
-    #: deviation of one seed's value under rounding alone, :mod:`paper_code.studies.noise`), where measured.
+    #: The noise bands of this configuration (:func:`paper_code.studies.noise.noise_for`: one seed's standard
+    #: deviation under rounding alone, and under another draw of importance rows), where measured.
     noise: pd.DataFrame | None = None
 
     @property
@@ -64,7 +64,7 @@ class ClaimData:
 
 
 def _cells(frame: pd.DataFrame, value: str, cell: Callable[[pd.Series], str], threshold: float, op: str,
-           noise: pd.Series | None = None) -> pd.DataFrame:
+           noise: pd.DataFrame | None = None) -> pd.DataFrame:
     cells = pd.DataFrame({
         "cell": [cell(row) for _, row in frame.iterrows()],
         "value": frame[value].to_numpy(dtype=float),
@@ -73,16 +73,21 @@ def _cells(frame: pd.DataFrame, value: str, cell: Callable[[pd.Series], str], th
         "seed": frame["seed"].to_numpy(),
     })
     if noise is not None:
-        cells["noise"] = noise.to_numpy(dtype=float)
+        for column in noise.columns:
+            cells[column] = noise[column].to_numpy(dtype=float)
     return cells
 
 
-def _noise(data: ClaimData, rows: pd.DataFrame, kind: str) -> pd.Series | None:
-    """The rounding noise of each (pair, layer, task) row, where the noise band of this configuration is known."""
+def _noise(data: ClaimData, rows: pd.DataFrame, kind: str) -> pd.DataFrame | None:
+    """The noise of each (pair, layer, task) row, where the bands of this configuration are known: ``noise``
+    (rounding) and, where measured, ``sampling`` (importance rows), each the standard deviation of one run."""
     if data.noise is None or kind not in data.noise:
         return None
     keys = ["pair", "layer", "task"]
-    return rows[keys].merge(data.noise[[*keys, kind]], on=keys, how="left")[kind]
+    columns = {kind: "noise", f"sampling_{kind}": "sampling"}
+    present = [c for c in columns if c in data.noise]
+    merged = rows[keys].merge(data.noise[[*keys, *present]], on=keys, how="left")
+    return merged[present].rename(columns=columns)
 
 
 def _where(row: pd.Series) -> str:

@@ -22,9 +22,10 @@ The grade is computed on the mean over seeds of each cell's value, with these ru
 A cell whose value is undefined (NaN, a constant importance) for every seed is not judged and
 is counted and shown; a cell undefined for some seeds is judged on the others. The evidence
 also says in how many cells the condition holds for every single seed, so a grade resting on a
-mean that some seeds contradict is visible, and, where the rounding noise of the cells is known
-(:mod:`paper_code.studies.noise`), in how many cells the seed mean lies within :data:`NOISE_MULTIPLE`
-standard deviations of its rounding noise from the threshold: a verdict there could flip on another machine.
+mean that some seeds contradict is visible, and, where the noise of the cells is known
+(:mod:`paper_code.studies.noise`: rounding, and the draw of importance rows), in how many cells the seed mean lies
+within :data:`NOISE_MULTIPLE` standard deviations of that noise from the threshold: a verdict there could flip on
+another machine or another draw of rows.
 """
 
 from __future__ import annotations
@@ -109,8 +110,9 @@ def grade_cells(
     seeds = int(per_seed["seed"].nunique())
     keys = ["cell", "threshold", "op"]
     band = per_seed.groupby(keys, sort=False)["value"].agg(["mean", "std", "count"]).reset_index()
-    if "noise" in per_seed:
-        band["noise"] = per_seed.groupby(keys, sort=False)["noise"].mean().to_numpy()
+    for column in ("noise", "sampling"):
+        if column in per_seed:
+            band[column] = per_seed.groupby(keys, sort=False)[column].mean().to_numpy()
     undefined = int(band["mean"].isna().sum())
     band = band[band["mean"].notna()].reset_index(drop=True)
     if band.empty:
@@ -138,22 +140,34 @@ def grade_cells(
         f"{describe}, on {over}: in {held} of {judged} cells; worst {worst}"
         + ("" if seeds == 1 else f"; {robust} of {judged} cells hold for every seed")
         + (f"; {undefined} cell{'s' if undefined != 1 else ''} undefined (constant importance)" if undefined else "")
-        + ("" if fragile is None else f"; {fragile} of {judged} cells lie within the rounding noise of the threshold")
+        + ("" if fragile is None else f"; {fragile} of {judged} cells lie within the "
+           f"{'rounding and sampling' if 'sampling' in means else 'rounding'} noise of the threshold")
     )
     return Grade(claim, grade, evidence, held, judged, undefined, robust, seeds, worst, kind, fragile)
 
 
-#: A seed mean lies "within the rounding noise" of its threshold when it is no further from it than this many
-#: standard deviations of the mean's rounding noise (σ/√n for n seeds, σ of one run from the noise study).
+#: A seed mean lies "within the noise" of its threshold when it is no further from it than this many standard
+#: deviations of the mean's noise: rounding, σ/√n for n seeds (each seed rounds on its own), and, where measured,
+#: importance sampling, σ undivided (every seed estimates its importances on the same rows, so their sampling
+#: errors need not average out): √(σ_rounding²/n + σ_sampling²).
 NOISE_MULTIPLE = 2.0
 
 
+def mean_noise(means: pd.DataFrame, seeds: int) -> pd.Series:
+    """The standard deviation of each cell's seed mean under the noise measured for it (see :data:`NOISE_MULTIPLE`)."""
+    variance = means["noise"] ** 2 / seeds
+    if "sampling" in means:
+        variance = variance + means["sampling"].fillna(0.0) ** 2
+    return variance ** 0.5
+
+
 def within_noise(means: pd.DataFrame, seeds: int) -> int | None:
-    """How many cells' seed means lie within :data:`NOISE_MULTIPLE` rounding-noise deviations of their threshold:
-    their verdict could flip on another machine. ``None`` where the noise of the cells is not known."""
+    """How many cells' seed means lie within :data:`NOISE_MULTIPLE` deviations of their noise from the threshold:
+    their verdict could flip on another machine or another draw of importance rows. ``None`` where the noise of
+    the cells is not known."""
     if "noise" not in means or means["noise"].isna().all():
         return None
-    return int((margin(means).abs() <= NOISE_MULTIPLE * means["noise"] / seeds ** 0.5).sum())
+    return int((margin(means).abs() <= NOISE_MULTIPLE * mean_noise(means, seeds)).sum())
 
 
 def combine(claim: str, grades: list[Grade], kind: str | None = None) -> Grade:

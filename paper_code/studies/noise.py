@@ -11,7 +11,10 @@ Two spreads are then set side by side, cell by cell (pair, layer, tasks learned)
 
 * the **noise band**: the spread of one seed's members, pooled over the seeds (the root mean square of the
   per-seed standard deviations), and the widest range any seed's members span;
-* the **seed band**: the spread over the study's seeds of the same configuration.
+* the **seed band**: the spread over the study's seeds of the same configuration;
+* the **sampling band** (:mod:`paper_code.analysis.sampling`): the spread of one run's surface when its importance
+  rows are drawn again (bootstrap) on the networks it saved, pooled over the seeds. Every seed estimates its
+  importances on the same rows, so the seed band does not hold this noise.
 
 A difference between two runs, or two configurations, says something about the method only where it is larger
 than the noise band; a page says which.
@@ -40,6 +43,10 @@ MEMBERS_FILE = "members.csv"
 MEMBER_COLUMNS = ("seed", "member", "folder", "threads", "environment", "nudge", "machine_seconds")
 #: The member that is the committed study trial (run on the machine that computed the study).
 STUDY_MEMBER = "study"
+#: The bootstrap over importance rows: its table, the member whose networks it redraws on, and the draws per seed.
+SAMPLING_FILE = "sampling.csv"
+SAMPLING_MEMBER = "threads2"
+SAMPLING_DRAWS = 40
 
 
 def write_members(path: Path, rows: Iterable[dict], members: dict[str, dict]) -> pd.DataFrame:
@@ -115,6 +122,20 @@ def noise_band(correlations: pd.DataFrame, kind: str = "pearson") -> pd.DataFram
     return band.reset_index()
 
 
+def sampling_band(draws: pd.DataFrame, kind: str = "pearson") -> pd.DataFrame:
+    """Per pair, layer and task: the spread of one coefficient over the bootstrap draws (``sampling.csv``),
+    pooled over seeds as :func:`noise_band` pools members: ``sampling_std``, ``sampling_range``, ``draws``."""
+    band = noise_band(draws, kind)
+    return band.rename(columns={"noise_std": "sampling_std", "noise_range": "sampling_range", "members": "draws"})
+
+
+def load_sampling(root: Path = NOISE_DIR, checkout: Path = Path(".")) -> pd.DataFrame | None:
+    """The bootstrap table under ``root`` (``seed, draw, pair, layer, task, pearson, spearman``), or ``None``
+    where it has not been computed."""
+    path = Path(checkout) / root / SAMPLING_FILE
+    return pd.read_csv(path) if path.is_file() else None
+
+
 def accuracy_noise(accuracy: pd.DataFrame) -> pd.DataFrame:
     """Per seed: the members' final average accuracy, mean, standard deviation and range."""
     grouped = accuracy.groupby("seed").final_accuracy
@@ -168,9 +189,11 @@ def measures(config: Config) -> bool:
 
 
 def noise_for(config: Config, root: Path = NOISE_DIR, checkout: Path = Path(".")) -> pd.DataFrame | None:
-    """The noise band of both coefficients (``pair, layer, task, pearson, spearman``: standard deviations) when
-    ``config`` is the configuration the noise study measured (whatever its seed), else ``None``: the band is
-    not carried over to another configuration."""
+    """The noise bands of both coefficients when ``config`` is the configuration the noise study measured
+    (whatever its seed), else ``None``: a band is not carried over to another configuration.
+
+    ``pair, layer, task, pearson, spearman``: the rounding noise of one run (standard deviations); and, where the
+    bootstrap was computed, ``sampling_pearson, sampling_spearman``: the importance-sampling noise of one run."""
     if not measures(config):
         return None
     if not (Path(checkout) / root / MEMBERS_FILE).is_file():
@@ -179,15 +202,54 @@ def noise_for(config: Config, root: Path = NOISE_DIR, checkout: Path = Path(".")
     keys = ["pair", "layer", "task"]
     bands = [noise_band(members.correlations, kind).set_index(keys).noise_std.rename(kind)
              for kind in ("pearson", "spearman")]
+    draws = load_sampling(root, checkout)
+    if draws is not None:
+        bands += [sampling_band(draws, kind).set_index(keys).sampling_std.rename(f"sampling_{kind}")
+                  for kind in ("pearson", "spearman")]
     return pd.concat(bands, axis=1).reset_index()
 
 
+def with_sampling(both: pd.DataFrame, draws: pd.DataFrame | None, kind: str = "pearson") -> pd.DataFrame:
+    """A :func:`noise_against_seeds` table with the sampling band of each cell (``sampling_std``, and the fewest
+    ``draws`` and ``sampling_seeds`` behind it) where the bootstrap was computed; NaN where not."""
+    if draws is None:
+        return both.assign(sampling_std=np.nan, draws=0, sampling_seeds=0)
+    keys = ["pair", "layer", "task"]
+    band = sampling_band(draws, kind)[[*keys, "sampling_std", "draws", "seeds"]]
+    return both.merge(band.rename(columns={"seeds": "sampling_seeds"}), on=keys, how="left")
+
+
 def noise_by_pair(both: pd.DataFrame) -> pd.DataFrame:
-    """Per pair, over its (layer, task) cells (a :func:`noise_against_seeds` table): the median rounding noise,
-    the widest span of one seed's members, the median seed spread and the median ratio of the two."""
+    """Per pair, over its (layer, task) cells (a :func:`noise_against_seeds` table, with :func:`with_sampling`'s
+    column where present): the median rounding noise, the widest span of one seed's members, the median seed
+    spread, the median ratio of the two, and the median sampling noise."""
     grouped = both.groupby("pair", sort=False)
-    return grouped.agg(noise_std=("noise_std", "median"), noise_range=("noise_range", "max"),
-                       seed_std=("seed_std", "median"), ratio=("ratio", "median")).reset_index()
+    columns = dict(noise_std=("noise_std", "median"), noise_range=("noise_range", "max"),
+                   seed_std=("seed_std", "median"), ratio=("ratio", "median"))
+    if "sampling_std" in both:
+        columns["sampling_std"] = ("sampling_std", "median")
+    return grouped.agg(**columns).reset_index()
+
+
+def bands_by_task(both: pd.DataFrame) -> pd.DataFrame:
+    """Per number of tasks learned, the median over pairs and layers of the seed spread, the rounding noise and
+    (where measured) the sampling noise: where in the task queue each source of spread weighs most."""
+    columns = [c for c in ("seed_std", "noise_std", "sampling_std") if c in both]
+    return both.groupby("task")[columns].median().reset_index()
+
+
+def sampling_summary(both: pd.DataFrame) -> dict | None:
+    """The numbers a page quotes of the sampling band (a :func:`with_sampling` table), or ``None`` where it was not
+    computed: the median over the cells, after the first task and after the others, the widest cell, and the
+    shares of cells where it reaches the rounding noise and the seed spread."""
+    if "sampling_std" not in both or both.sampling_std.isna().all():
+        return None
+    first = both.task == both.task.min()
+    return dict(sampling_std=float(both.sampling_std.median()), first=float(both.sampling_std[first].median()),
+                later=float(both.sampling_std[~first].median()), widest=both.loc[both.sampling_std.idxmax()],
+                over_rounding=float((both.sampling_std >= both.noise_std).mean()),
+                over_seeds=float((both.sampling_std >= both.seed_std).mean()),
+                draws=int(both.draws.min()), seeds=int(both.sampling_seeds.min()))
 
 
 def band_summary(both: pd.DataFrame) -> dict:
