@@ -264,6 +264,14 @@ class Config:
     def replace(self, **changes: Any) -> "Config":
         return dataclasses.replace(self, **changes)
 
+    def regularized(self, reg: str, **changes: Any) -> "Config":
+        """This configuration with ``reg`` as EWC's penalty, its importance added to ``methods`` when missing
+        (EWC needs the importance it regularizes with; ``none`` needs none)."""
+        methods = changes.get("methods", self.methods)
+        if reg in METHOD_NAMES and reg not in methods:
+            changes["methods"] = tuple(methods) + (reg,)
+        return self.replace(reg=reg, **changes)
+
 
 def check_method(name: str, what: str = "importance method", extra: str | None = None) -> None:
     if name not in METHOD_NAMES:

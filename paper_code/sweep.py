@@ -30,7 +30,7 @@ from typing import Any, Iterable
 import pandas as pd
 import torch
 
-from paper_code.config import METHOD_NAMES, Config
+from paper_code.config import Config
 from paper_code.errors import ConfigError, PaperCodeError
 from paper_code.experiment import run_experiment
 from paper_code.results import load_results, read_meta, write_csv
@@ -63,9 +63,8 @@ def expand_grid(base: Config, grid: dict[str, Iterable[Any]]) -> list[Config]:
         reg = changes.get("reg", base.reg)
         if reg == "none":  # without a regularizer λ changes nothing: run fine-tuning once, recorded with λ = 0
             changes["lam"] = 0.0
-        if reg in METHOD_NAMES and reg not in base.methods:  # EWC needs the importance it regularizes with
-            changes["methods"] = base.methods + (reg,)
-        config = base.replace(**changes)
+        changes.pop("reg", None)
+        config = base.regularized(reg, **changes)  # EWC needs the importance it regularizes with
         if config not in configs:
             configs.append(config)
     return configs

@@ -35,8 +35,7 @@ def main() -> None:
     if args.part in ("all", "grid"):
         run_sweep(plan_sweep(control_grid_configs(), engine=args.engine, cpus_per_trial=1), CONTROLS_DIR)
         for _ in range(MAX_WIDENINGS):
-            extra = [c.replace(methods=c.methods if c.reg in c.methods else c.methods + (c.reg,))
-                     for c in widened_configs(read_grid(CONTROLS_DIR))]
+            extra = widened_configs(read_grid(CONTROLS_DIR))
             if not extra:
                 break
             print("best λ at an edge, widening: " + ", ".join(sorted({f"{c.reg} λ={c.lam:g}" for c in extra})))

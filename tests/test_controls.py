@@ -75,6 +75,20 @@ def test_the_control_grid_is_four_lambdas_on_the_lambda_seeds():
     assert control_config("uniform", 1e-3, 0).key != control_config("uniform", 1e-3, 1).key
 
 
+def test_a_control_grid_widened_at_its_edge_computes_the_controls_importance():
+    """The widened λ of a control is a runnable configuration: the control is added to the methods."""
+    import pandas as pd
+
+    from paper_code.studies.grid import widened_configs
+
+    table = pd.DataFrame([dict(reg="random", lam=lam, seed=seed, final_accuracy=0.5 + lam)
+                          for lam in CONTROL_GRID["random"] for seed in LAMBDA_SEEDS])
+    widened = widened_configs(table)
+    assert {(c.reg, c.lam) for c in widened} == {("random", 0.03)} and len(widened) == len(LAMBDA_SEEDS)
+    assert all("random" in c.methods for c in widened)
+    assert widened[0].key == control_config("random", 0.03, widened[0].seed).key
+
+
 def _study(accuracies: dict[tuple[str, float], list[float]]):
     """A hand-made study: accuracies[(reg, λ)] = final accuracy of seeds 0, 1, 2, ..."""
     import pandas as pd

@@ -47,7 +47,7 @@ COMPARISON_SEEDS: tuple[int, ...] = (0, 1, 2, 3, 4)
 def control_config(reg: str, lam: float, seed: int, base: Config | None = None) -> Config:
     """A control inside EWC: the default configuration, computing the control's importance as well."""
     base = base or Config()
-    return base.replace(reg=reg, lam=float(lam), seed=seed, methods=base.methods + (reg,))
+    return base.regularized(reg, lam=float(lam), seed=seed)
 
 
 def control_grid_configs(base: Config | None = None) -> list[Config]:

@@ -102,7 +102,7 @@ def widened_configs(table: pd.DataFrame, base: Config | None = None) -> list[Con
         tried = table[table.reg == reg].lam
         lam = next_lambda(choice.lam, up=choice.lam == tried.max())
         seeds = MAS_SEEDS if reg == DEFAULT_REG else LAMBDA_SEEDS
-        configs += [base.replace(reg=reg, lam=lam, seed=seed) for seed in seeds]
+        configs += [base.regularized(reg, lam=lam, seed=seed) for seed in seeds]
     return configs
 
 
