@@ -19,7 +19,7 @@ from types import SimpleNamespace
 
 import torch
 
-from paper_code.analysis.pruning import DEFAULT_FRACTIONS, SCOPES, TestSets, mean_accuracies, pruning_table
+from paper_code.analysis.pruning import DEFAULT_FRACTIONS, RANKINGS, SCOPES, TestSets, pruning_table, task_accuracies, task_means
 from paper_code.analysis.trained import TrainedTask, baseline_importances
 from paper_code.config import Config
 from paper_code.data import load_mnist, make_permutations
@@ -42,14 +42,16 @@ def main() -> None:
     tests = TestSets(mnist.test_x, mnist.test_y, make_permutations(args.tasks, config.seed))
 
     start = time.perf_counter()
-    mean_accuracies([state], tests, config.leaky_slope)
+    task_accuracies([state], tests, config.leaky_slope)
     plain = time.perf_counter() - start
     start = time.perf_counter()
     table = pruning_table(trained, DEFAULT_FRACTIONS, SCOPES, tests=tests)
     whole = time.perf_counter() - start
-    networks = len(table) - len(table[table.fraction == 0]) + 1  # the unpruned network is evaluated once
-    print(f"\npruning table: {len(table)} rows ({len(importances)} importances x {len(SCOPES)} scopes x "
-          f"{len(DEFAULT_FRACTIONS)} fractions), {networks} distinct networks, {args.tasks} tasks x 10000 test rows, "
+    means = task_means(table)
+    networks = len(means) - len(means[means.fraction == 0]) + 1  # the unpruned network is evaluated once
+    print(f"\npruning table: {len(means)} pruned networks ({len(importances)} importances x {len(RANKINGS)} rankings x "
+          f"{len(SCOPES)} scopes x {len(DEFAULT_FRACTIONS)} fractions), {networks} distinct, {args.tasks} tasks x "
+          f"10000 test rows, "
           f"{torch.get_num_threads()} torch threads")
     print(f"  one plain evaluation (all tasks)   {plain:7.2f} s")
     print(f"  whole table                        {whole:7.2f} s")

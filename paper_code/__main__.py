@@ -199,6 +199,9 @@ def build_parser() -> argparse.ArgumentParser:
     prune.add_argument("--scope", type=_comma_list, default=("layer", "global"),
                        help="layer (each layer pruned by the fraction), global (all weights ranked together) "
                             "or layer,global (default)")
+    prune.add_argument("--ranking", type=_comma_list, default=("importance", "saliency"),
+                       help="importance (Ω), saliency (Ω·w², what removing a weight costs under EWC's penalty) "
+                            "or importance,saliency (default)")
     prune.add_argument("--after-task", type=int, default=None, help="the network after this task (default: the last)")
     prune.add_argument("--methods", type=_comma_list, default=None,
                        help="importances to prune by (default: every one the run computed, magnitude and random)")
@@ -253,9 +256,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             written = prune_results(
                 args.results, fractions=args.fractions or DEFAULT_FRACTIONS, scopes=args.scope,
                 after_task=args.after_task, methods=args.methods, percents=args.top or DEFAULT_TOP_PERCENTS,
-                out=args.out, data_root=args.data_root,
+                out=args.out, data_root=args.data_root, rankings=args.ranking,
             )
-            print(f"{len(written.pruning)} pruned networks: {written.pruning_path}; "
+            networks = written.pruning.drop(columns=["task", "accuracy"]).drop_duplicates()
+            print(f"{len(networks)} pruned networks, accuracy on each task learned: {written.pruning_path}; "
                   f"{len(written.overlap)} top-k overlaps: {written.overlap_path}")
         elif args.command == "data":
             from paper_code.data import ensure_mnist  # noqa: PLC0415

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from paper_code import run_experiment
 from paper_code.analysis.across_seeds import (
@@ -18,8 +20,15 @@ from paper_code.analysis.across_seeds import (
     load_analysis,
     write_analysis,
 )
-from paper_code.analysis.summaries import pair_agreement, pruning_gaps
-from paper_code.book.analysis import agreement_findings, unit_share_findings
+from paper_code.analysis.pruning import task_means
+from paper_code.analysis.summaries import oldest_minus_newest, pair_agreement, pruning_gaps, ranking_change
+from paper_code.book.analysis import (
+    agreement_findings,
+    ranking_findings,
+    ranking_table,
+    task_findings,
+    unit_share_findings,
+)
 from paper_code.config import Config
 from paper_code.errors import ConfigError, ResultsError
 
@@ -57,9 +66,15 @@ def test_write_and_load_an_analysis(two_seeds, tmp_path):
         assert (merged.pearson - merged.pearson_run).abs().max() <= 5e-7
     pruning = analysis.pruning
     assert set(pruning.fraction) == {0.0, 0.5} and set(pruning.scope) == {"layer", "global"}
-    unpruned = pruning[pruning.fraction == 0.0].groupby("seed").accuracy.unique()
+    assert set(pruning.ranking) == {"importance", "saliency"} and set(pruning.task) == {1, 2}
+    unpruned = pruning[pruning.fraction == 0.0].groupby(["seed", "task"]).accuracy.unique()
     assert all(len(values) == 1 for values in unpruned)  # every method's unpruned network is the same one
     assert set(analysis.eq23.comparison) == {"eq2", "eq2_per_sample", "eq3", "eq3_per_sample", "drop_inverse_p"}
+    # A table of an older format (pruning.csv before its ranking and task columns) is refused in one line.
+    old = pd.read_csv(out / "pruning.csv").drop(columns=["ranking", "task"])
+    old.to_csv(out / "pruning.csv", index=False)
+    with pytest.raises(ResultsError, match="pruning.csv lacks the columns ranking, task .* rerun `make analysis`"):
+        load_analysis(tmp_path / "analysis")
 
 
 def test_runs_of_different_configurations_are_refused(two_seeds, tmp_path):
@@ -78,8 +93,8 @@ def _pruning(curves: dict[str, list[list[float]]]) -> pd.DataFrame:
     for method, seeds in curves.items():
         for seed, values in enumerate(seeds):
             for fraction, accuracy in zip((0.5, 0.9), values):
-                rows.append(dict(seed=seed, method=method, scope="layer", fraction=fraction, after_task=3,
-                                 removed=0, accuracy=accuracy))
+                rows.append(dict(seed=seed, method=method, ranking="importance", scope="layer", fraction=fraction,
+                                 after_task=3, removed=0, task=1, accuracy=accuracy))
     return pd.DataFrame(rows)
 
 
@@ -92,6 +107,68 @@ def test_two_methods_prune_alike_only_within_the_seed_spread():
     assert bool(gaps.loc[("fis", "mas"), "alike"])
     assert gaps.loc[("fis", "magnitude"), "gap"] == pytest.approx((0.155 + 0.345) / 2)
     assert not bool(gaps.loc[("fis", "magnitude"), "alike"])
+
+
+def _ranked(accuracy) -> pd.DataFrame:
+    """A pruning table of two tasks at one pruned fraction (global): accuracy(method, ranking, seed, task)."""
+    rows = []
+    for method in ("fis", "mas", "random", "magnitude"):
+        for ranking in ("importance", "saliency"):
+            for seed in range(3):
+                for task in (1, 2):
+                    rows.append(dict(seed=seed, method=method, ranking=ranking, scope="global", fraction=0.5,
+                                     after_task=2, removed=10, task=task, accuracy=accuracy(method, ranking, seed, task)))
+    return pd.DataFrame(rows)
+
+
+def _t_interval(values) -> tuple[float, float]:
+    """Mean and 95 % half-width from scipy's t quantile (the library's table holds it to 3 decimals)."""
+    values = np.asarray(values, dtype=float)
+    return values.mean(), stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
+
+
+def test_ranking_change_pairs_the_two_rankings_and_random_by_seed():
+    noise = [[0.01, -0.02], [0.03, 0.0], [-0.01, 0.02]]  # seed × task
+
+    def accuracy(method, ranking, seed, task):
+        base = {"fis": 0.6, "mas": 0.7, "random": 0.65, "magnitude": 0.55}[method] + noise[seed][task - 1]
+        lift = {"fis": 0.1 + 0.01 * seed, "mas": 0.0 + 0.002 * (seed - 1), "random": 0.05, "magnitude": 0.0}[method]
+        return base + (lift if ranking == "saliency" else 0.0) + (0.1 if task == 2 and method == "mas" else 0.0)
+
+    change = ranking_change(_ranked(accuracy)).set_index("method")
+    # FIS: saliency − importance per seed = 0.10, 0.11, 0.12 (the noise cancels within a seed).
+    mean, half = _t_interval([0.10, 0.11, 0.12])
+    assert change.loc["fis", "change"] == pytest.approx(mean) and change.loc["fis", "change_ci"] == pytest.approx(half, rel=1e-3)
+    # FIS against random, ranked by importance: 0.6 − 0.65 on every seed (no spread).
+    assert change.loc["fis", "importance_vs_random"] == pytest.approx(-0.05)
+    assert change.loc["fis", "importance_vs_random_ci"] == pytest.approx(0.0, abs=1e-12)
+    # MAS ranked by saliency against random ranked by itself: 0.7 + 0.05 (task 2's +0.1 over two tasks) − 0.65.
+    mean, half = _t_interval([0.1 + 0.002 * (seed - 1) for seed in range(3)])
+    assert change.loc["mas", "saliency_vs_random"] == pytest.approx(mean)
+    assert change.loc["mas", "saliency_vs_random_ci"] == pytest.approx(half, rel=1e-3)
+    # FIS ranked by saliency against |w| ranked by itself: 0.6 + 0.10..0.12 − 0.55 (the noise cancels).
+    mean, half = _t_interval([0.15, 0.16, 0.17])
+    assert change.loc["fis", "saliency_vs_magnitude"] == pytest.approx(mean)
+    assert change.loc["fis", "saliency_vs_magnitude_ci"] == pytest.approx(half, rel=1e-3)
+    assert list(ranking_table(change.reset_index()).importance) == ["FIS", "MAS"]  # the references get no row
+    text = ranking_findings(change.reset_index()).text
+    assert "keeps measurably more accuracy with Ω·w²: FIS (+0.110 ± 0.025)" in text
+    assert "not measurably different with Ω·w²: MAS (+0.000 ± 0.005)" in text
+    assert "FIS, MAS measurably beat random removal (2 of 2)" in text
+    # |w| itself: 0.55 + the mean noise 0.005; MAS: 0.7 + 0.05 (task 2) + 0.002·(seed − 1) − 0.55.
+    assert "Against pruning by |w| (0.555): measurably ahead of it: FIS (+0.160 ± 0.025), MAS (+0.200 ± 0.005)" in text
+
+
+def test_oldest_minus_newest_is_paired_by_seed():
+    def accuracy(method, ranking, seed, task):
+        return (0.5 + 0.01 * seed + (0.2 + 0.01 * seed if task == 2 else 0.0)) if method == "fis" else 0.6 + 0.01 * seed
+
+    gap = oldest_minus_newest(_ranked(accuracy), "global", 0.5).set_index("method")
+    mean, half = _t_interval([-0.20, -0.21, -0.22])
+    assert gap.loc["fis", "difference"] == pytest.approx(mean) and gap.loc["fis", "difference_ci"] == pytest.approx(half, rel=1e-3)
+    assert gap.loc["mas", "difference"] == pytest.approx(0.0)
+    text = task_findings(gap.reset_index(), "global", 0.5).text
+    assert "lower for FIS −0.210" in text.replace("-", "−") and "not measurably different for MAS" in text
 
 
 def test_unit_share_sentences_follow_the_thresholds():
@@ -163,5 +240,5 @@ def test_committed_analyses_are_complete_and_match_their_runs():
         assert [analysis.config.replace(seed=int(s)).key for s in runs.seed] == runs.key.tolist()
         agreement = pair_agreement(analysis)
         assert len(agreement) == 21  # 7 importances (5 + 2 baselines), every pair once
-        last = analysis.pruning[analysis.pruning.fraction == 0.0].groupby("seed").accuracy.first()
+        last = task_means(analysis.pruning[analysis.pruning.fraction == 0.0]).groupby("seed").accuracy.first()
         assert last.round(4).tolist() == runs.set_index("seed").final_accuracy.round(4).loc[last.index].tolist()

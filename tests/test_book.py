@@ -52,7 +52,7 @@ FIGURES = {
     "b3_seed_stability": 1,
     "b4_per_task": 2,
     # The analysis pages read the committed analysis of trained networks (study/analysis).
-    "b5_pruning": 3,
+    "b5_pruning": 5,
     "b6_structure": 3,
     # The sensitivity page reads study/sensitivity/key_numbers.csv.
     "b7_sensitivity": 1,

@@ -13,7 +13,7 @@ from paper_code import run_experiment
 from paper_code.__main__ import main
 from paper_code.analysis.prune_results import prune_results
 from paper_code.analysis.overlap import chance_jaccard, jaccard, topk_overlap_table
-from paper_code.analysis.pruning import PRUNING_COLUMNS, pruning_table, removal_masks
+from paper_code.analysis.pruning import PRUNING_COLUMNS, pruning_table, removal_masks, task_means
 from paper_code.analysis.ranking import count_of, lowest_mask, pooled_lowest_masks, top_set
 from paper_code.analysis.trained import load_trained, open_results
 from paper_code.data import load_mnist, make_tasks
@@ -107,9 +107,10 @@ def test_chance_jaccard_matches_the_hypergeometric_mean():
 
 
 # --------------------------------------------------------------------------- the pruned network
-def _naive_mean_accuracy(folder, fraction: float, method: str, scope: str) -> float:
+def _naive_task_accuracies(folder, fraction: float, method: str, scope: str, saliency: bool = False) -> list[float]:
     """Reference: load the checkpoint into the model class, zero weights one parameter at a time with a
-    mask recomputed here from numpy's stable argsort, evaluate with the trainer's accuracy on make_tasks."""
+    mask recomputed here from numpy's stable argsort (of Ω, or of Ω·w² computed here in numpy), evaluate
+    with the trainer's accuracy on make_tasks, task by task."""
     results = load_results(folder)
     config = results.config
     trained = load_trained(results)
@@ -117,6 +118,8 @@ def _naive_mean_accuracy(folder, fraction: float, method: str, scope: str) -> fl
     model.load_state_dict(torch.load(task_file(folder, CHECKPOINTS_DIR, config.tasks), weights_only=True))
     names = ["fc1.weight", "fc2.weight", "fc3.weight"]
     values = [trained.accumulated[method][name].reshape(-1).numpy() for name in names]
+    if saliency:
+        values = [v * trained.state[name].reshape(-1).numpy() ** 2 for v, name in zip(values, names)]
     with torch.no_grad():
         if scope == "layer":
             for name, flat in zip(names, values):
@@ -138,29 +141,55 @@ def _naive_mean_accuracy(folder, fraction: float, method: str, scope: str) -> fl
                 start += flat.size
     mnist = load_mnist()
     tasks = make_tasks(mnist, results.permutations(), config.train_size, config.test_size)
-    return sum(accuracy(model, t.test_x, t.test_y) for t in tasks) / len(tasks)
+    return [accuracy(model, t.test_x, t.test_y) for t in tasks]
 
 
-@pytest.mark.parametrize("method, scope, fraction", [("mas", "layer", 0.7), ("sig", "global", 0.5)])
-def test_pruned_accuracy_matches_a_naive_masked_model(small_run, method, scope, fraction):
+@pytest.mark.parametrize("method, scope, fraction, ranking", [
+    ("mas", "layer", 0.7, "importance"), ("sig", "global", 0.5, "importance"),
+    ("fis", "layer", 0.7, "saliency"), ("si", "global", 0.5, "saliency"),
+])
+def test_pruned_accuracy_matches_a_naive_masked_model(small_run, method, scope, fraction, ranking):
     trained = load_trained(open_results(small_run))
-    table = pruning_table(trained, [fraction], [scope], [method])
-    assert table.accuracy.iloc[0] == pytest.approx(_naive_mean_accuracy(small_run, fraction, method, scope), abs=1e-12)
+    table = pruning_table(trained, [fraction], [scope], [method], rankings=[ranking])
+    expected = _naive_task_accuracies(small_run, fraction, method, scope, saliency=ranking == "saliency")
+    assert table.task.tolist() == [1, 2] and (table.ranking == ranking).all()
+    assert table.accuracy.tolist() == pytest.approx(expected, abs=1e-12)
+    assert task_means(table).accuracy.iloc[0] == pytest.approx(sum(expected) / 2, abs=1e-12)
     sizes = (784 * 300, 300 * 150, 150 * 10)
     removed = sum(int(fraction * n + 0.5) for n in sizes) if scope == "layer" else int(fraction * sum(sizes) + 0.5)
-    assert table.removed.iloc[0] == removed
+    assert (table.removed == removed).all()
+
+
+def test_saliency_reorders_the_weights(small_run):
+    """Ranked by Ω·w² the removed set differs from Ω's where Ω and |w| disagree: FIS, which the paper's networks
+    give high importance on small weights, removes other weights at 50 %."""
+    from paper_code.analysis.pruning import saliency
+
+    trained = load_trained(open_results(small_run))
+    fis = trained.accumulated["fis"]
+    by_importance = removal_masks(fis, 0.5, "layer")
+    by_saliency = removal_masks(saliency(fis, trained.state), 0.5, "layer")
+    moved = sum(int((a != b).sum()) for a, b in zip(by_importance.values(), by_saliency.values()))
+    assert moved > 0.05 * sum(int(m.numel()) for m in by_importance.values())
+    # the magnitude baseline ranks alike either way: |w|·w² = |w|³ keeps the order of |w|
+    magnitude = trained.accumulated["magnitude"]
+    same = [torch.equal(a, b) for a, b in zip(removal_masks(magnitude, 0.5, "layer").values(),
+                                              removal_masks(saliency(magnitude, trained.state), 0.5, "layer").values())]
+    assert all(same)
 
 
 def test_random_at_fraction_zero_is_the_runs_own_accuracy(small_run):
     results = load_results(small_run)
     trained = load_trained(results)
     table = pruning_table(trained, [0.0, 0.5], ["layer", "global"], ["random", "magnitude"])
-    recorded = results.accuracy[results.accuracy.after_task == results.config.tasks].accuracy.mean()
+    last = results.accuracy[results.accuracy.after_task == results.config.tasks].sort_values("eval_task")
     unpruned = table[table.fraction == 0.0]
-    assert len(unpruned) == 4 and (unpruned.removed == 0).all()
-    assert unpruned.accuracy.tolist() == pytest.approx([recorded] * 4, abs=1e-12)
+    assert len(unpruned) == 2 * 2 * 2 * 2 and (unpruned.removed == 0).all()  # methods × rankings × scopes × tasks
+    for task, recorded in zip(last.eval_task, last.accuracy):  # each task's row is the run's own record
+        assert unpruned[unpruned.task == task].accuracy.tolist() == pytest.approx([recorded] * 8, abs=1e-12)
     # Removing half the weights at random costs accuracy: the masks do reach the network.
-    assert table[(table.method == "random") & (table.fraction == 0.5)].accuracy.max() < recorded
+    halved = task_means(table[(table.method == "random") & (table.fraction == 0.5)])
+    assert halved.accuracy.max() < last.accuracy.mean()
 
 
 def test_pruning_leaves_the_checkpoint_untouched_and_keeps_biases(small_run):
@@ -175,8 +204,8 @@ def test_pruning_leaves_the_checkpoint_untouched_and_keeps_biases(small_run):
 def test_after_an_earlier_task_accuracy_covers_the_tasks_learned_so_far(small_run):
     results = load_results(small_run)
     trained = load_trained(results, 1)
-    table = pruning_table(trained, [0.0], ["layer"], ["magnitude"])
-    assert table.after_task.iloc[0] == 1
+    table = pruning_table(trained, [0.0], ["layer"], ["magnitude"], rankings=["importance"])
+    assert table.after_task.iloc[0] == 1 and table.task.tolist() == [1]
     recorded = results.accuracy[(results.accuracy.after_task == 1) & (results.accuracy.eval_task == 1)].accuracy
     assert table.accuracy.iloc[0] == pytest.approx(float(recorded.iloc[0]), abs=1e-12)
 
@@ -198,7 +227,8 @@ def test_prune_command_writes_both_tables(small_run, tmp_path, capsys):
     assert status == 0, stdout
     pruning = pd.read_csv(out / PRUNING_FILE)
     assert list(pruning.columns) == list(PRUNING_COLUMNS)
-    assert len(pruning) == 4 * 2 and set(pruning.after_task) == {2}
+    assert len(pruning) == 4 * 2 * 2 * 2 and set(pruning.after_task) == {2}  # methods × fractions × rankings × tasks
+    assert set(pruning.ranking) == {"importance", "saliency"} and set(pruning.task) == {1, 2}
     overlap = pd.read_csv(out / TOPK_OVERLAP_FILE)
     assert len(overlap) == 6 * 3 * 3 and set(overlap.k) == {1.0, 10.0, 50.0}
 
@@ -207,6 +237,7 @@ def test_prune_command_writes_both_tables(small_run, tmp_path, capsys):
     (["--fractions", "0.5,1"], "fraction 1.0 is outside [0, 1)"),
     (["--fractions", "-0.2"], "fraction -0.2 is outside [0, 1)"),
     (["--scope", "network"], "scope 'network' is unknown"),
+    (["--ranking", "weight"], "ranking 'weight' is unknown"),
     (["--methods", "mas,ewc"], "unknown importance method 'ewc'"),
     (["--after-task", "5"], "after_task=5 is out of range"),
 ])
@@ -237,4 +268,4 @@ def test_prune_results_checks_methods_the_run_did_not_compute(small_run, tmp_pat
     with pytest.raises(ConfigError, match="'fis' was not computed by the run"):
         prune_results(folder, methods=("fis",), out=tmp_path / "out")
     written = prune_results(folder, fractions=(0.0,), scopes=("layer",), out=tmp_path / "out")
-    assert sorted(written.pruning.method) == ["magnitude", "mas", "random"]
+    assert sorted(set(written.pruning.method)) == ["magnitude", "mas", "random"]

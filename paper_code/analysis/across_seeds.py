@@ -254,5 +254,10 @@ def load_analysis(root: str | os.PathLike[str] = ANALYSIS_DIR, key: str | None =
     if missing:
         raise ResultsError(f"{folder / missing[0]} is missing: rerun `make analysis` for this configuration")
     tables = {Path(name).stem: pd.read_csv(folder / name) for name in TABLES}
+    for name, columns in TABLES.items():
+        lacking = [c for c in ("seed", *columns) if c not in tables[Path(name).stem].columns]
+        if lacking:
+            raise ResultsError(f"{folder / name} lacks the columns {', '.join(lacking)} (written by an older "
+                               "version): rerun `make analysis` for this configuration")
     meta = json.loads((folder / CONFIG_FILE).read_text())
     return Analysis(folder, Config.from_dict(meta["config"]), pd.read_csv(folder / RUNS_FILE), tables)

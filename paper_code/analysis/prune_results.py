@@ -14,7 +14,7 @@ from typing import Iterable, Sequence
 import pandas as pd
 
 from paper_code.analysis.overlap import DEFAULT_TOP_PERCENTS, topk_overlap_table
-from paper_code.analysis.pruning import DEFAULT_FRACTIONS, SCOPES, check_scope, pruning_table
+from paper_code.analysis.pruning import DEFAULT_FRACTIONS, RANKINGS, SCOPES, check_ranking, check_scope, pruning_table
 from paper_code.analysis.ranking import check_fraction, check_percent
 from paper_code.analysis.trained import check_task, load_trained, open_results
 from paper_code.config import check_method
@@ -39,6 +39,7 @@ def prune_results(
     percents: Sequence[float] = DEFAULT_TOP_PERCENTS,
     out: str | os.PathLike[str] | None = None,
     data_root: str | os.PathLike[str] | None = None,
+    rankings: Sequence[str] = RANKINGS,
 ) -> PruneOutput:
     """Write ``pruning.csv`` and ``topk_overlap.csv`` for the network after ``after_task`` (default: the last).
 
@@ -47,6 +48,7 @@ def prune_results(
     """
     fractions = [check_fraction(f) for f in fractions]
     scopes = [check_scope(s) for s in scopes]
+    rankings = [check_ranking(r) for r in rankings]
     percents = [check_percent(p) for p in percents]
     if methods is not None:
         methods = tuple(methods)
@@ -54,7 +56,7 @@ def prune_results(
             check_method(name)
     results = open_results(folder)
     trained = load_trained(results, check_task(results, after_task))
-    pruning = pruning_table(trained, fractions, scopes, methods, data_root=data_root)
+    pruning = pruning_table(trained, fractions, scopes, methods, data_root=data_root, rankings=rankings)
     overlap = topk_overlap_table(trained, percents, methods)
     target = Path(out) if out is not None else Path(folder)
     if target.exists() and not target.is_dir():

@@ -17,6 +17,7 @@ import pandas as pd
 
 from paper_code.analysis.across_seeds import Analysis
 from paper_code.analysis.pairs import unordered
+from paper_code.analysis.pruning import task_means
 from paper_code.analysis.spread import paired_interval, pooled_std, within_spread
 from paper_code.config import DEFAULT_METHODS, METHOD_NAMES, PAPER_PAIRS
 
@@ -54,9 +55,10 @@ def rank_correlation(x: pd.Series, y: pd.Series) -> float:
 
 
 # --------------------------------------------------------------------------- pruning
-def pruning_summary(pruning: pd.DataFrame) -> pd.DataFrame:
-    """Mean and standard deviation over seeds of the pruned accuracy, per method, scope and fraction."""
-    grouped = pruning.groupby(["method", "scope", "fraction"])
+def pruning_summary(pruning: pd.DataFrame, ranking: str = "importance") -> pd.DataFrame:
+    """Mean and standard deviation over seeds of the pruned accuracy (each seed's mean over the tasks evaluated),
+    per method, scope and fraction, with the weights ranked by ``ranking``."""
+    grouped = task_means(pruning[pruning.ranking == ranking]).groupby(["method", "scope", "fraction"])
     summary = grouped.accuracy.agg(mean="mean", std="std", seeds="count").reset_index()
     summary["std"] = summary["std"].fillna(0.0)
     return summary
@@ -75,11 +77,71 @@ def widest_fraction(summary: pd.DataFrame, scope: str) -> float:
     return float(rows.groupby("fraction")["mean"].agg(lambda v: v.max() - v.min()).idxmax())
 
 
-def pruning_gaps(pruning: pd.DataFrame) -> pd.DataFrame:
+SCOPE_ORDER = ("layer", "global")
+RANKING_CHANGE_COLUMNS = ("method", "scope", "importance", "saliency", "change", "change_ci", "seeds",
+                          "importance_vs_random", "importance_vs_random_ci", "saliency_vs_random",
+                          "saliency_vs_random_ci", "saliency_vs_magnitude", "saliency_vs_magnitude_ci")
+
+
+def ranking_change(pruning: pd.DataFrame) -> pd.DataFrame:
+    """Per method and scope, what ranking by the saliency Ω·w² changes: each ranking's accuracy averaged over the
+    pruned fractions (seed means), the paired change (saliency − importance), each ranking's difference from
+    random removal (the random control ranked by itself) and the saliency ranking's from |w| (magnitude ranked by
+    itself), each with its 95 % interval over seeds."""
+    pruned = task_means(pruning[pruning.fraction > 0])
+    area = pruned.groupby(["seed", "method", "scope", "ranking"]).accuracy.mean().unstack("ranking")
+    rows = []
+    scopes = area.index.get_level_values("scope").unique()
+    for scope in [s for s in SCOPE_ORDER if s in scopes]:
+        at = area.xs(scope, level="scope")
+        methods = at.index.get_level_values("method")
+        random = at.xs("random", level="method")["importance"] if "random" in methods else None
+        magnitude = at.xs("magnitude", level="method")["importance"] if "magnitude" in methods else None
+        for method in method_order(at.index.get_level_values("method").unique()):
+            part = at.xs(method, level="method")
+            if not {"importance", "saliency"} <= set(part.columns):
+                continue
+            change, change_ci, seeds = paired_interval(part.saliency - part.importance)
+            row = dict(method=method, scope=scope, importance=float(part.importance.mean()),
+                       saliency=float(part.saliency.mean()), change=change, change_ci=change_ci, seeds=seeds)
+            for ranking in ("importance", "saliency"):
+                mean, half, _ = (paired_interval((part[ranking] - random).dropna()) if random is not None
+                                 else (np.nan, np.nan, 0))
+                row[f"{ranking}_vs_random"], row[f"{ranking}_vs_random_ci"] = mean, half
+            mean, half, _ = (paired_interval((part.saliency - magnitude).dropna()) if magnitude is not None
+                             else (np.nan, np.nan, 0))
+            row["saliency_vs_magnitude"], row["saliency_vs_magnitude_ci"] = mean, half
+            rows.append(row)
+    return pd.DataFrame(rows, columns=list(RANKING_CHANGE_COLUMNS))
+
+
+def task_profile(pruning: pd.DataFrame, scope: str, fraction: float, ranking: str = "importance") -> pd.DataFrame:
+    """Accuracy on each task evaluated, per method, with ``fraction`` of the weights removed (seed means and
+    standard deviations): which tasks a pruned network forgets first."""
+    rows = pruning[(pruning.scope == scope) & (pruning.ranking == ranking) & np.isclose(pruning.fraction, fraction)]
+    return rows.groupby(["method", "task"]).accuracy.agg(mean="mean", std="std").reset_index()
+
+
+def oldest_minus_newest(pruning: pd.DataFrame, scope: str, fraction: float,
+                        ranking: str = "importance") -> pd.DataFrame:
+    """Per method, the pruned network's accuracy on the first task learned minus that on the last, paired by
+    seed with its 95 % interval: negative when the pruning takes the oldest task first."""
+    rows = pruning[(pruning.scope == scope) & (pruning.ranking == ranking) & np.isclose(pruning.fraction, fraction)]
+    first, last = rows.task.min(), rows.task.max()
+    out = []
+    for method in method_order(rows.method.unique()):
+        by_task = rows[rows.method == method].pivot_table(index="seed", columns="task", values="accuracy")
+        mean, half, seeds = paired_interval(by_task[first] - by_task[last])
+        out.append(dict(method=method, first_task=int(first), last_task=int(last), difference=mean,
+                        difference_ci=half, seeds=seeds))
+    return pd.DataFrame(out, columns=["method", "first_task", "last_task", "difference", "difference_ci", "seeds"])
+
+
+def pruning_gaps(pruning: pd.DataFrame, ranking: str = "importance") -> pd.DataFrame:
     """For every two methods and scope: the mean absolute gap between their seed-mean curves over the pruned
     fractions, the pooled seed standard deviation, and whether they prune alike (the gap within the seed spread,
     :mod:`paper_code.analysis.spread`)."""
-    summary = pruning_summary(pruning)
+    summary = pruning_summary(pruning, ranking)
     summary = summary[summary.fraction > 0]
     rows = []
     for scope, part in summary.groupby("scope"):

@@ -11,7 +11,7 @@ import pandas as pd
 from paper_code.analysis import summaries as s
 from paper_code.analysis.across_seeds import Analysis
 from paper_code.analysis.overlap import chance_jaccard
-from paper_code.analysis.spread import SPREAD_MULTIPLE, above_zero, reaches_zero_from_below
+from paper_code.analysis.spread import SPREAD_MULTIPLE, above_zero, excludes_zero, reaches_zero_from_below
 from paper_code.book.render import Markdown
 from paper_code.config import DEFAULT_METHODS, Config
 from paper_code.labels import describe, method_label, pair_label, plural, side_label
@@ -19,6 +19,8 @@ from paper_code.locations import shown_path
 from paper_code.model import LAYER_SIZES
 
 SCOPE_NAMES = {"layer": "layer-wise", "global": "global"}
+#: The references a pruning ranking is measured against, ranked by themselves.
+BASELINES = ("magnitude", "random")
 
 
 def _pair_name(a: str, b: str) -> str:
@@ -44,6 +46,7 @@ def analysis_provenance(analysis: Analysis) -> Markdown:
 # --------------------------------------------------------------------------- pruning
 def pruning_findings(pruning: pd.DataFrame) -> Markdown:
     summary = s.pruning_summary(pruning)
+    change = s.ranking_change(pruning)
     after = int(pruning.after_task.max())
     seeds = int(pruning.seed.nunique())
     unpruned = summary[summary.fraction == 0]["mean"]
@@ -76,11 +79,111 @@ def pruning_findings(pruning: pd.DataFrame) -> Markdown:
                    if beaten else "no importance of the paper prunes better than |w|.")
             )
         if not data_based.empty and not random.empty:
-            below = data_based[data_based.mean_accuracy < float(random.mean_accuracy.iloc[0])].method.tolist()
-            if below:
-                lines.append(f"Below the random control ({float(random.mean_accuracy.iloc[0]):.3f}): "
-                             f"{', '.join(method_label(m) for m in below)}.")
+            lines.append(_against_random(change[change.scope == scope], float(random.mean_accuracy.iloc[0]),
+                                         "importance"))
     return Markdown("\n\n".join(lines))
+
+
+def _against_random(change: pd.DataFrame, random_mean: float, ranking: str) -> str:
+    """The paper's importances against the random control, paired by seed: measurably below, above, or neither."""
+    rows = change[change.method.isin(DEFAULT_METHODS)]
+    groups: dict[str, list[str]] = {"measurably below": [], "not measurably different from": [], "measurably above": []}
+    for row in rows.itertuples():
+        mean, half = getattr(row, f"{ranking}_vs_random"), getattr(row, f"{ranking}_vs_random_ci")
+        if pd.isna(mean):
+            continue
+        side = ("not measurably different from" if not excludes_zero(mean, half) else
+                "measurably above" if mean > 0 else "measurably below")
+        groups[side].append(f"{method_label(row.method)} {_paired(mean, half)}")
+    parts = [f"{side} it: {', '.join(names)}" for side, names in groups.items() if names]
+    return (f"Against random removal ({random_mean:.3f}; each importance's mean accuracy over the pruned fractions "
+            f"minus random's, paired by seed, 95 % interval): " + "; ".join(parts) + ".")
+
+
+def ranking_table(change: pd.DataFrame) -> pd.DataFrame:
+    """Per importance and scope: mean accuracy over the pruned fractions ranked by Ω and by Ω·w², the paired
+    change, and each ranking's difference from random removal (the baselines, ranked by themselves, are the
+    references and get no row)."""
+    change = change[~change.method.isin(BASELINES)]
+    return pd.DataFrame({
+        "importance": change.method.map(method_label),
+        "scope": change.scope.map(SCOPE_NAMES),
+        "ranked by Ω": change.importance.map("{:.3f}".format),
+        "ranked by Ω·w²": change.saliency.map("{:.3f}".format),
+        "Ω·w² − Ω (95 %)": [_paired(m, h) for m, h in zip(change.change, change.change_ci)],
+        "Ω − random": [_paired(m, h) for m, h in zip(change.importance_vs_random, change.importance_vs_random_ci)],
+        "Ω·w² − random": [_paired(m, h) for m, h in zip(change.saliency_vs_random, change.saliency_vs_random_ci)],
+        "Ω·w² − |w|": [_paired(m, h) for m, h in zip(change.saliency_vs_magnitude, change.saliency_vs_magnitude_ci)],
+    })
+
+
+def ranking_findings(change: pd.DataFrame, overlap: pd.DataFrame | None = None, k: float = 10.0) -> Markdown:
+    """What ranking by EWC's own cost of removal changes, per scope, read from
+    :func:`paper_code.analysis.summaries.ranking_change`; with ``overlap``, how much each importance's top-k%
+    shares with the top-k% by |w| first (the reason the ranking can matter)."""
+    if change.empty:
+        return Markdown("The analysis holds no pruning ranked by the saliency Ω·w².")
+    seeds = int(change.seeds.min())
+    lines = []
+    if overlap is not None:
+        means = s.overlap_means(overlap)
+        with_w = means[(means.k == k) & ((means.method_a == "magnitude") | (means.method_b == "magnitude"))]
+        shares = {(r.method_b if r.method_a == "magnitude" else r.method_a): r.jaccard for r in with_w.itertuples()}
+        named = [f"{method_label(m)} {shares[m]:.3f}" for m in DEFAULT_METHODS if m in shares]
+        if named:
+            lines.append(f"The top-{k:g} % weights of each importance and the top-{k:g} % by |w| overlap at Jaccard "
+                         f"{', '.join(named)} (mean over layers and seeds; two random rankings: "
+                         f"{chance_jaccard(k, LAYER_SIZES[0] * LAYER_SIZES[1]):.3f}).\n")
+    lines.append(f"Averaged over the pruned fractions, {plural(seeds, 'seed')}, differences paired by seed with 95 % "
+                 "intervals (random removal is the random control ranked by itself):")
+    for scope in ("layer", "global"):
+        rows = change[(change.scope == scope) & change.method.isin(DEFAULT_METHODS)]
+        if rows.empty:
+            continue
+        better = [r for r in rows.itertuples() if above_zero(r.change, r.change_ci)]
+        worse = [r for r in rows.itertuples() if not reaches_zero_from_below(r.change, r.change_ci)]
+        same = [r for r in rows.itertuples() if r not in better and r not in worse]
+        parts = []
+        for title, group in (("keeps measurably more accuracy with", better), ("measurably less with", worse),
+                             ("not measurably different with", same)):
+            if group:
+                parts.append(f"{title} Ω·w²: " + ", ".join(f"{method_label(r.method)} ({_paired(r.change, r.change_ci)})"
+                                                            for r in group))
+        above = [method_label(r.method) for r in rows.itertuples()
+                 if above_zero(r.saliency_vs_random, r.saliency_vs_random_ci)]
+        versus_w = {side: [f"{method_label(r.method)} ({_paired(r.saliency_vs_magnitude, r.saliency_vs_magnitude_ci)})"
+                           for r in rows.itertuples() if not pd.isna(r.saliency_vs_magnitude) and test(r)]
+                    for side, test in (
+                        ("measurably ahead of", lambda r: above_zero(r.saliency_vs_magnitude, r.saliency_vs_magnitude_ci)),
+                        ("measurably behind", lambda r: not reaches_zero_from_below(r.saliency_vs_magnitude,
+                                                                                     r.saliency_vs_magnitude_ci)),
+                        ("not measurably different from", lambda r: not excludes_zero(r.saliency_vs_magnitude,
+                                                                                       r.saliency_vs_magnitude_ci)))}
+        reference = change[(change.scope == scope) & change.method.isin(BASELINES)].set_index("method").importance
+        against_w = "; ".join(f"{side} it: {', '.join(names)}" for side, names in versus_w.items() if names)
+        lines.append(f"- **{SCOPE_NAMES[scope].capitalize()}:** " + "; ".join(parts) + ". Ranked by Ω·w², "
+                     + (f"{', '.join(above)} measurably beat{'s' if len(above) == 1 else ''} random removal"
+                        if above else "no importance measurably beats random removal")
+                     + f" ({len(above)} of {len(rows)})"
+                     + (f". Against pruning by |w| ({reference['magnitude']:.3f}): {against_w}"
+                        if against_w and "magnitude" in reference.index else "") + ".")
+    return Markdown("\n".join(lines))
+
+
+def task_findings(gap: pd.DataFrame, scope: str, fraction: float) -> Markdown:
+    """Whether the pruned network loses its oldest or its newest task first, per importance, paired by seed."""
+    if gap.empty:
+        return Markdown("")
+    first, last = int(gap.first_task.iloc[0]), int(gap.last_task.iloc[0])
+    groups: dict[str, list[str]] = {"lower": [], "higher": [], "not measurably different": []}
+    for row in gap.itertuples():
+        side = ("not measurably different" if not excludes_zero(row.difference, row.difference_ci) else
+                "higher" if row.difference > 0 else "lower")
+        groups[side].append(f"{method_label(row.method)} {_paired(row.difference, row.difference_ci)}")
+    parts = [f"{side} for {', '.join(names)}" for side, names in groups.items() if names]
+    return Markdown(f"With {100 * fraction:g}% of the weights removed ({SCOPE_NAMES[scope]} pruning), the accuracy on task {first} "
+                    f"(learned first) against that on task {last} (learned last), paired by seed with 95 % intervals: "
+                    + "; ".join(parts) + ".")
 
 
 def overlap_findings(overlap: pd.DataFrame) -> Markdown:

@@ -32,10 +32,14 @@ def _methods(frame: pd.DataFrame, column: str = "method") -> list[str]:
     return [m for m in METHOD_NAMES if m in present]
 
 
-def pruning_curves(pruning: pd.DataFrame) -> go.Figure:
+SCOPE_WORDS = {"layer": "each layer pruned by the fraction", "global": "all weights ranked together"}
+RANKING_TITLES = {"importance": "Pruning by importance Ω", "saliency": "Pruning by saliency Ω·w²"}
+
+
+def pruning_curves(pruning: pd.DataFrame, ranking: str = "importance") -> go.Figure:
     """Mean accuracy over the tasks learned against the fraction of weights removed, one line per importance,
-    with a band of ± one standard deviation over seeds; one panel per scope."""
-    summary = pruning_summary(pruning)
+    with a band of ± one standard deviation over seeds; one panel per scope; weights ordered by ``ranking``."""
+    summary = pruning_summary(pruning, ranking)
     scopes = [s for s in ("layer", "global") if (summary.scope == s).any()]
     figure = make_subplots(rows=1, cols=len(scopes), shared_yaxes=True, horizontal_spacing=0.06,
                            subplot_titles=[SCOPE_TITLES[s] for s in scopes])
@@ -57,8 +61,28 @@ def pruning_curves(pruning: pd.DataFrame) -> go.Figure:
     figure.update_xaxes(title_text="weights removed (%)")
     figure.update_yaxes(title_text="mean accuracy over the tasks learned", row=1, col=1)
     figure.update_layout(
-        title=title_below_modebar(f"Pruning by importance: mean ± std over {seeds} seeds"),
+        title=title_below_modebar(f"{RANKING_TITLES[ranking]}: mean ± std over {seeds} seeds"),
         legend=dict(orientation="h", y=-0.2), height=480, margin=dict(l=60, r=20, t=80, b=100),
+    )
+    return figure
+
+
+def task_profile_chart(profile: pd.DataFrame, scope: str, fraction: float) -> go.Figure:
+    """Accuracy on each task learned (x) of the network pruned by ``fraction`` under ``scope``, one line per
+    importance (seed means, error bars ± one standard deviation): which tasks the pruning takes first."""
+    figure = go.Figure()
+    for method in _methods(profile):
+        rows = profile[profile.method == method].sort_values("task")
+        figure.add_scatter(x=rows.task, y=rows["mean"], mode="lines+markers", name=method_label(method),
+                           line=dict(color=METHOD_COLORS.get(method, "#333333")),
+                           error_y=dict(type="data", array=rows["std"].fillna(0.0), visible=True, thickness=1),
+                           hovertemplate=f"{method_label(method)}<br>task %{{x}}<br>accuracy %{{y:.4f}}<extra></extra>")
+    figure.update_xaxes(title_text="task (1 = learned first)", dtick=1)
+    figure.update_yaxes(title_text="accuracy on the task")
+    figure.update_layout(
+        title=title_below_modebar(f"{100 * fraction:g}% of the weights removed ({SCOPE_WORDS[scope]}, by importance): "
+                                  "accuracy on each task"),
+        legend=dict(orientation="h", y=-0.2), height=440, margin=dict(l=60, r=20, t=80, b=100),
     )
     return figure
 

@@ -11,7 +11,7 @@ Layout of a results folder::
     importances/task_XX.pt {"per_task": {method: {param: tensor}}, "accumulated": {...}}
     checkpoints/task_XX.pt model state after task XX
     optimizer/task_XX.pt   Adam's state after task XX (only when it is kept across tasks)
-    pruning.csv            method, scope, fraction, after_task, removed, accuracy  (python -m paper_code prune)
+    pruning.csv            method, ranking, scope, fraction, after_task, removed, task, accuracy  (python -m paper_code prune)
     topk_overlap.csv       method_a, method_b, layer, k, after_task, size, intersection, jaccard  (idem)
 
 Tasks are numbered from 1 (the number of tasks learned so far). Every file is
