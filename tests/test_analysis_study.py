@@ -191,12 +191,14 @@ def test_agreement_findings_rank_correlation_across_pairs():
         pair=["mas_fis", "mas_si", "mas_sig", "mas_random"], method_a=["fis", "mas", "mas", "mas"],
         method_b=["mas", "si", "sig", "random"], pearson=[0.9, 0.7, 0.4, 0.0], spearman=[0.9, 0.7, 0.4, 0.0],
         jaccard_10=[0.6, 0.3, 0.2, 0.05], gap_layer=[0.01, 0.05, 0.03, 0.2], alike_layer=[True, False, True, False],
+        gap_global=[0.02, 0.04, 0.01, 0.3], alike_global=[True, False, True, False],
     ))
     text = agreement_findings(agreement).text
     assert "Spearman ρ = +1.00" in text  # correlation and overlap in the same order
     assert "pruning gap with ρ = -0.80" in text  # ranks of the gaps: 1, 3, 2, 4 against 4, 3, 2, 1
     assert "2 of 4 pairs prune alike" in text
-    assert "still prune apart: MAS–SI (r = 0.70, layer gap 0.050)" in text
+    # A pair apart under both scopes is named once, with both gaps.
+    assert "still prune apart: MAS–SI (r = 0.70; layer-wise gap 0.050, global gap 0.040)." in text
 
 
 

@@ -238,10 +238,11 @@ def agreement_findings(agreement: pd.DataFrame) -> Markdown:
                      + ";")
     high = agreement[agreement.pearson >= s.HIGH_CORRELATION]
     exceptions = []
-    for scope in ("layer", "global"):
-        if f"alike_{scope}" in agreement:
-            exceptions += [f"{_pair_name(r.method_a, r.method_b)} (r = {r.pearson:.2f}, {scope} gap "
-                           f"{getattr(r, f'gap_{scope}'):.3f})" for r in high.itertuples() if not getattr(r, f"alike_{scope}")]
+    for r in high.itertuples():  # one entry per pair, naming every scope in which it prunes apart
+        apart = [f"{SCOPE_NAMES[scope]} gap {getattr(r, f'gap_{scope}'):.3f}" for scope in ("layer", "global")
+                 if f"alike_{scope}" in agreement and not getattr(r, f"alike_{scope}")]
+        if apart:
+            exceptions.append(f"{_pair_name(r.method_a, r.method_b)} (r = {r.pearson:.2f}; {', '.join(apart)})")
     if not high.empty:
         lines.append(f"- pairs correlated at r ≥ {s.HIGH_CORRELATION:g} that still prune apart: "
                      f"{', '.join(exceptions) or 'none'}.")

@@ -127,7 +127,8 @@ def overlap_heatmaps(overlap: pd.DataFrame) -> go.Figure:
 def agreement_scatter(agreement: pd.DataFrame, k: float = 10.0) -> go.Figure:
     """Each pair of importances: correlation (x) against top-k% overlap and against the pruning gap (y)."""
     panels = [(f"jaccard_{k:g}", f"top {k:g}% Jaccard overlap")]
-    panels += [(f"gap_{s}", f"pruning gap, {s}-wise") for s in ("layer", "global") if f"gap_{s}" in agreement]
+    panels += [(f"gap_{s}", f"pruning gap, {name}") for s, name in (("layer", "layer-wise"), ("global", "global"))
+               if f"gap_{s}" in agreement]
     figure = make_subplots(rows=1, cols=len(panels), subplot_titles=[t for _, t in panels], horizontal_spacing=0.08)
     names = [f"{method_label(a)}–{method_label(b)}" for a, b in zip(agreement.method_a, agreement.method_b)]
     baseline = agreement.method_a.isin(["magnitude", "random"]) | agreement.method_b.isin(["magnitude", "random"])

@@ -43,7 +43,8 @@ def lambda_curves(summary: pd.DataFrame, choices: Mapping[str, LambdaChoice]) ->
                 chosen = rows[rows.lam == choices[reg].lam]
                 figure.add_scatter(
                     x=chosen.lam, y=chosen[f"{metric}_mean"], mode="markers", row=1, col=col,
-                    marker=dict(size=16, symbol="circle-open", line=dict(width=3, color=METHOD_COLORS[reg])),
+                    marker=dict(size=16, symbol="circle-open", color=METHOD_COLORS[reg],  # open symbols stroke in marker.color
+                                line=dict(width=3, color=METHOD_COLORS[reg])),
                     legendgroup=reg, showlegend=False, hoverinfo="skip",
                 )
     if "none" in set(summary.reg):
