@@ -46,9 +46,9 @@ FIGURES = {
     "explore": 1,
     # The study pages read the committed study (study/grid), whatever the run parameters.
     "b1_choosing_lambda": 1,
-    # The gains over fine-tuning; the mean accuracy matrices of fine-tuning, EWC-MAS and (once computed) the
-    # uniform and random controls.
-    "b2_importance_matters": 3,
+    # The gains over fine-tuning; the mean accuracy matrices of fine-tuning, EWC-MAS and the uniform and random
+    # controls (study/controls).
+    "b2_importance_matters": 5,
     "b3_seed_stability": 1,
     "b4_per_task": 2,
     # The analysis pages read the committed analysis of trained networks (study/analysis).

@@ -9,10 +9,17 @@ import pandas as pd
 
 from paper_code.analysis.spread import above_zero, excludes_zero
 from paper_code.book.render import Markdown
-from paper_code.labels import plural, reg_label
+from paper_code.labels import method_label, plural, reg_label
 from paper_code.locations import shown_path
 from paper_code.studies.controls import COMPARISON_SEEDS, REFERENCE_REG
 from paper_code.studies.grid import Study, best_lambdas
+
+
+#: How close (final accuracy) a control's whole 95 % interval against the reference must lie to zero for the page
+#: to call the two equal: one point of accuracy, a few seed standard deviations of the default run.
+EQUIVALENCE_MARGIN = 0.01
+#: The importances of the paper (the true Fisher is this library's addition).
+PAPER_REGS = ("fis", "mas", "si", "sig")
 
 
 def _interval(mean: float, half_width: float, digits: int = 4, percent: bool = False) -> str:
@@ -79,35 +86,42 @@ def comparison_findings(frame: pd.DataFrame, reference: str = REFERENCE_REG) -> 
             lines.append(f"- **{reg_label(row.reg)}** (λ = {row.lam:g}) keeps "
                          f"{_interval(row.share_kept, row.share_kept_ci, 1, percent=True)} of "
                          f"{reg_label(reference)}'s gain ({beats}); {_against_reference(row, reference)}.")
-    lines.append("\n" + _answer(frame, reference))
+    lines.append("\n" + control_answer(frame, reference).text)
     return Markdown("\n".join(lines))
 
 
-def _answer(frame: pd.DataFrame, reference: str) -> str:
-    """What plain anchoring keeps, set against the spread of the paper's importances."""
+def control_answer(frame: pd.DataFrame, reference: str = REFERENCE_REG) -> Markdown:
+    """What plain anchoring keeps, set against the spread of the paper's importances: the controls' answer to
+    the paper's closing question (the importance page and the discussion both say it)."""
     rows = frame.set_index("reg", drop=False)
-    if "uniform" not in rows.index:
-        return ("The study holds no EWC-uniform trial yet (`make controls`), so it cannot say how much of the gain "
-                "plain anchoring gives.")
+    if "uniform" not in rows.index or reference not in rows.index:
+        return Markdown("The study holds no EWC-uniform trial yet (`make controls`), so it cannot say how much of "
+                        "the gain plain anchoring gives.")
     uniform = rows.loc["uniform"]
     kept = _interval(uniform.share_kept, uniform.share_kept_ci, 1, percent=True)
-    paper = frame[(frame.group == "importance") & frame.reg.isin(("fis", "mas", "si", "sig"))]
-    spread = (f" The paper's importances keep between {paper.share_kept.min():.1%} and "
-              f"{paper.share_kept.max():.1%} (seed means)." if len(paper) > 1 else "")
+    paper = frame[frame.reg.isin(PAPER_REGS) & (frame.reg != reference)]
+    spread = (f" The paper's other importances ({', '.join(method_label(r) for r in paper.reg)}) keep between "
+              f"{paper.share_kept.min():.1%} and {paper.share_kept.max():.1%} (seed means)." if len(paper) > 1 else "")
+    low = uniform.versus_reference - uniform.versus_reference_ci
+    high = uniform.versus_reference + uniform.versus_reference_ci
     if not excludes_zero(uniform.versus_reference, uniform.versus_reference_ci):
+        same = max(abs(low), abs(high)) <= EQUIVALENCE_MARGIN
         verdict = (f"EWC with no importance at all, plain L2 anchoring to the previous weights, keeps {kept} of "
                    f"{reg_label(reference)}'s gain and is not measurably behind it "
-                   f"({_interval(uniform.versus_reference, uniform.versus_reference_ci)}): on this benchmark, anchoring "
-                   f"alone gives what {reg_label(reference)} gives, within the interval.")
+                   f"({_interval(uniform.versus_reference, uniform.versus_reference_ci)}): "
+                   + (f"on this benchmark, anchoring alone gives what {reg_label(reference)} gives, within "
+                      f"{EQUIVALENCE_MARGIN:g} of final accuracy." if same else
+                      f"the interval runs from {low:+.4f} to {high:+.4f}, wider than ±{EQUIVALENCE_MARGIN:g}, so these "
+                      f"seeds cannot tell anchoring alone from {reg_label(reference)}."))
     elif uniform.versus_reference < 0:
         verdict = (f"EWC with no importance at all, plain L2 anchoring to the previous weights, keeps {kept} of "
                    f"{reg_label(reference)}'s gain but is measurably behind it "
                    f"({_interval(uniform.versus_reference, uniform.versus_reference_ci)}): the anchoring gives that "
-                   "share, MAS's importance the rest.")
+                   f"share, {method_label(reference)}'s importance the rest.")
     else:
         verdict = (f"EWC with no importance at all, plain L2 anchoring to the previous weights, is measurably ahead of "
                    f"{reg_label(reference)} ({_interval(uniform.versus_reference, uniform.versus_reference_ci)}).")
-    return verdict + spread
+    return Markdown(verdict + spread)
 
 
 def comparison_provenance(study: Study, comparison: pd.DataFrame) -> Markdown:
@@ -116,7 +130,9 @@ def comparison_provenance(study: Study, comparison: pd.DataFrame) -> Markdown:
     used = table.merge(comparison[["reg", "lam"]], on=["reg", "lam"])
     used = used[used.seed.isin(set(COMPARISON_SEEDS))]
     folders = sorted({shown_path(Path(d).parent.parent) for d in table.trial_dir})
-    chosen_on = pd.Series({reg: choice.seeds for reg, choice in best_lambdas(table).items()})
+    choices = best_lambdas(table)
+    chosen_on = pd.Series({reg: choice.seeds for reg, choice in choices.items()})
+    edges = [f"{reg_label(reg)} (λ = {choice.lam:g})" for reg, choice in choices.items() if choice.at_edge]
     usual = int(chosen_on.mode().iloc[0]) if len(chosen_on) else 0
     others = ", ".join(f"{reg_label(reg)} {int(n)}" for reg, n in chosen_on.items() if n != usual)
     return Markdown(
@@ -124,4 +140,5 @@ def comparison_provenance(study: Study, comparison: pd.DataFrame) -> Markdown:
         f"({used.wall_seconds.sum() / 3600:.1f} compute-hours), from "
         + " and ".join(f"`{f}`" for f in folders)
         + f"; the λ grids that chose them hold {plural(len(table), 'trial')} in all, each λ selected on the "
-        f"{plural(usual, 'seed')} every λ of its grid ran" + (f" ({others})" if others else "") + ".")
+        f"{plural(usual, 'seed')} every λ of its grid ran" + (f" ({others})" if others else "") + "."
+        + (f" At the edge of the λ tried, so perhaps not the best: {', '.join(edges)}." if edges else ""))
