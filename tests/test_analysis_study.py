@@ -27,6 +27,7 @@ from paper_code.book.analysis import (
     ranking_findings,
     ranking_table,
     task_findings,
+    top_weights_note,
     unit_share_findings,
 )
 from paper_code.config import Config
@@ -169,6 +170,16 @@ def test_oldest_minus_newest_is_paired_by_seed():
     assert gap.loc["mas", "difference"] == pytest.approx(0.0)
     text = task_findings(gap.reset_index(), "global", 0.5).text
     assert "lower for FIS −0.210" in text.replace("-", "−") and "not measurably different for MAS" in text
+
+
+def test_top_weights_note_averages_layers_and_seeds():
+    rows = [dict(seed=seed, method_a=a, method_b=b, layer=layer, k=k, jaccard=value + 0.01 * seed + 0.1 * layer)
+            for seed in (0, 1) for layer in (1, 2) for k in (1.0, 10.0)
+            for a, b, value in (("fis", "mas", 0.2), ("si", "fis", 0.1), ("mas", "si", 0.3))]
+    text = top_weights_note(pd.DataFrame(rows)).text
+    # FIS–MAS: 0.2 + mean(0, 0.01) + mean(0.1, 0.2) = 0.355; the pair is found in either order (SI–FIS).
+    assert "top-1 % weights overlap at Jaccard FIS–MAS 0.36, FIS–SI 0.26, MAS–SI 0.46" in text
+    assert "2 seeds" in text and "two random rankings: 0.005" in text
 
 
 def test_unit_share_sentences_follow_the_thresholds():

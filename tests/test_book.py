@@ -123,6 +123,17 @@ def executed(built: BuiltBook, name: str):
     return nbformat.read(built.stage / "book" / f"{name}.ipynb", as_version=4)
 
 
+def test_every_notebook_cell_has_a_valid_id():
+    """nbformat 4.5 wants an id on every cell; a cell added by hand without one makes every tool that reads the
+    page warn (and a future nbformat refuse it)."""
+    for path in sorted((ROOT / "book").glob("*.ipynb")):
+        notebook = nbformat.read(path, as_version=nbformat.NO_CONVERT)
+        ids = [cell.get("id") for cell in notebook.cells]
+        assert all(ids), f"{path.name}: a cell has no id"
+        assert len(set(ids)) == len(ids), f"{path.name}: two cells share an id"
+        nbformat.validate(notebook)
+
+
 def test_parameters_map_to_a_config_and_paths_to_the_repository(monkeypatch):
     config = book.page_config(n_tasks=3, epochs=1, lam=10, reg="si", seed=2, train_size=2000, test_size=500,
                               importance_samples=500)

@@ -6,6 +6,7 @@ fractions); this module only phrases them, so the text of the pages always match
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from paper_code.analysis import summaries as s
@@ -98,6 +99,26 @@ def _against_random(change: pd.DataFrame, random_mean: float, ranking: str) -> s
     parts = [f"{side} it: {', '.join(names)}" for side, names in groups.items() if names]
     return (f"Against random removal ({random_mean:.3f}; each importance's mean accuracy over the pruned fractions "
             f"minus random's, paired by seed, 95 % interval): " + "; ".join(parts) + ".")
+
+
+def top_weights_note(overlap: pd.DataFrame, pairs=(("fis", "mas"), ("fis", "si"), ("mas", "si")),
+                     k: float = 1.0) -> Markdown:
+    """How many of their most important weights the importances that "give approximately the same importances"
+    share: a correlation over a whole layer can be high while the top weights differ."""
+    means = s.overlap_means(overlap)
+    rows = means[np.isclose(means.k, k)]
+    found = []
+    for a, b in pairs:
+        hit = rows[((rows.method_a == a) & (rows.method_b == b)) | ((rows.method_a == b) & (rows.method_b == a))]
+        if not hit.empty:
+            found.append(f"{_pair_name(a, b)} {float(hit.jaccard.iloc[0]):.2f}")
+    if not found:
+        return Markdown("")
+    seeds = int(overlap.seed.nunique())
+    return Markdown(f"Correlated is not the same: their top-{k:g} % weights overlap at Jaccard {', '.join(found)} "
+                    f"(mean over layers and {plural(seeds, 'seed')} of the paper's configuration after the last task; "
+                    f"two random rankings: {chance_jaccard(k, LAYER_SIZES[0] * LAYER_SIZES[1]):.3f}; page "
+                    "{ref}`prune-alike`).")
 
 
 def ranking_table(change: pd.DataFrame) -> pd.DataFrame:
