@@ -89,3 +89,19 @@ def test_key_numbers_file_is_that_of_the_committed_tables():
     assert (merged.paired == merged.paired_now).all()
     seeds = committed.groupby("variant").seed.nunique()
     assert (seeds >= 3).all(), seeds[seeds < 3]
+
+
+def test_the_findings_name_variants_as_names():
+    """A variant is named as one ("met under the variant *all rows*"), never read as words of the sentence
+    ("met under all rows")."""
+    import re
+
+    from paper_code.book.sensitivity import claim_sensitivity, findings
+    from paper_code.studies.sensitivity import KEY_NUMBERS_FILE, read_key_numbers, summary
+
+    frame = summary(read_key_numbers(ROOT / KEY_NUMBERS_FILE))
+    texts = [findings(frame).text] + [claim_sensitivity(frame, section) for section in ("3.1", "3.2", "3.4", "3.6")]
+    mentions = [m.group(1) for text in texts
+                for m in re.finditer(r"(?:holds under|met under)(?! every variant)\W+(\S+ \S+)", text)]
+    assert mentions, "the committed study names no variant under which a claim holds or breaks"
+    assert set(mentions) <= {"the variant", "the variants"}, mentions

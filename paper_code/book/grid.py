@@ -112,8 +112,10 @@ def stability_findings(band: pd.DataFrame, kind: str) -> Markdown:
     text = (f"Over {plural(seeds, 'seed')}, {len(unstable)} of {len(band)} (pair, layer, task) cells "
             f"change the sign of {KIND_LABELS[kind]} from seed to seed.")
     if not unstable.empty:
-        where = unstable.groupby(["pair", "layer"]).size()
-        text += " They lie in: " + ", ".join(f"{pair_label(p)} layer {int(layer)} ({n})" for (p, layer), n in where.items()) + "."
+        where = unstable.groupby(["pair", "layer"]).task.apply(sorted)
+        text += " They lie in: " + ", ".join(
+            f"{pair_label(p)} layer {int(layer)} ({'task' if len(t) == 1 else 'tasks'} {', '.join(map(str, t))})"
+            for (p, layer), t in where.items()) + "."
     if negative.empty:
         text += " No cell is negative for every seed."
     else:
@@ -137,8 +139,9 @@ def per_task_findings(frame: pd.DataFrame, kind: str) -> Markdown:
     signs = later[(later.per_task * later.accumulated) < 0]
     if not signs.empty:
         text += " The sign itself flips in " + ", ".join(
-            f"{pair_label(p)} layer {int(layer)} ({n})" for (p, layer), n in signs.groupby(["pair", "layer"]).size().items()
-        ) + " cells."
+            f"{pair_label(p)} layer {int(layer)} ({plural(int(n), 'cell')})"
+            for (p, layer), n in signs.groupby(["pair", "layer"]).size().items()
+        ) + "."
     else:
         text += " No cell changes sign."
     return Markdown(text)

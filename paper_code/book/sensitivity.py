@@ -58,6 +58,11 @@ def variants_described(frame: pd.DataFrame) -> Markdown:
     return Markdown("\n".join(lines))
 
 
+def _variants(names: list[str]) -> str:
+    """Variant names read as names, not as words of the sentence ("under the variant *all rows*")."""
+    return ("the variant " if len(names) == 1 else "the variants ") + ", ".join(f"*{n}*" for n in names)
+
+
 def findings(frame: pd.DataFrame) -> Markdown:
     """Claim by claim: the default's number, the paper's condition, which choice moves it most toward the paper,
     and under which variants (if any) the condition holds on the seed mean."""
@@ -85,9 +90,9 @@ def findings(frame: pd.DataFrame) -> Markdown:
             measured = others[others["mean"].notna()]  # a variant that cannot compute the number says nothing of it
             broken = [variant_label(v) for v in measured.loc[~measured["holds"], "variant"]]
             sentence += ("It holds under every variant." if not broken else
-                         f"It no longer holds under: {', '.join(broken)}.")
+                         f"It no longer holds under {_variants(broken)}.")
         else:
-            sentence += (f"It holds under: {', '.join(holding)}." if holding else "No single choice reproduces it.")
+            sentence += (f"It holds under {_variants(holding)}." if holding else "No single choice reproduces it.")
         lines.append(sentence)
     return Markdown("\n".join(lines))
 
@@ -102,6 +107,6 @@ def claim_sensitivity(frame: pd.DataFrame, section: str) -> str:
             continue
         holding = [variant_label(v) for v in rows.loc[rows["holds"] & (rows["variant"] != "default"), "variant"]]
         parts.append(f"{number.label} {_pm(default.iloc[0])} (paper {number.paper}"
-                     + (f"; met under {', '.join(holding)}" if holding and not default.iloc[0]["holds"] else "")
+                     + (f"; met under {_variants(holding)}" if holding and not default.iloc[0]["holds"] else "")
                      + ")")
     return "; ".join(parts)
