@@ -145,3 +145,19 @@ def test_book_renderer_emits_html_only_without_plotly_js():
         assert len(html) < 200_000  # plotly.js alone is about 4.8 MB
     finally:
         pio.renderers.default = previous
+
+
+def test_analysis_figures_open_where_the_text_starts_and_show_every_pair():
+    from paper_code.figures.analysis import agreement_scatter, overlap_heatmaps
+
+    overlap = pd.DataFrame([dict(seed=0, method_a="fis", method_b="mas", layer=layer, k=k, jaccard=0.1 * k / 50)
+                            for layer in (1, 2) for k in (1.0, 10.0, 50.0)])
+    figure = overlap_heatmaps(overlap)
+    shown = [trace for trace in figure.data if trace.visible]
+    assert len(shown) == 2 and shown[0].z[0][1] == pytest.approx(0.1 / 50)  # the top 1 % first, as the page's text
+    assert figure.layout.updatemenus[0].active == 0 and "top 1%" in figure.layout.title.text
+
+    agreement = pd.DataFrame(dict(method_a=["fis", "mas"], method_b=["sig", "sig"], pearson=[-0.45, 0.6],
+                                  jaccard_10=[0.02, 0.2]))
+    low, high = agreement_scatter(agreement).layout.xaxis.range
+    assert low < -0.45 and high >= 1.0  # a negatively correlated pair is inside the axis, not clipped

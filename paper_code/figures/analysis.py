@@ -106,7 +106,7 @@ def overlap_heatmaps(overlap: pd.DataFrame) -> go.Figure:
                 matrix[i, j] = matrix[j, i] = r.jaccard
             figure.add_heatmap(z=matrix, x=labels, y=labels, zmin=0, zmax=1, colorscale="Viridis",
                                texttemplate="%{z:.2f}", textfont=dict(size=9), showscale=col == len(layers),
-                               visible=k == ks[-1],
+                               visible=k == ks[0],
                                colorbar=dict(title=dict(text="Jaccard")), row=1, col=col,
                                hovertemplate="%{y} and %{x}<br>top " + f"{k:g}" + "%: Jaccard %{z:.3f}<extra></extra>")
     per_k = len(layers)
@@ -115,8 +115,8 @@ def overlap_heatmaps(overlap: pd.DataFrame) -> go.Figure:
                           {"title.text": f"Shared top {k:g}% of weights (Jaccard, mean over seeds)"}])
                for n, k in enumerate(ks)]
     figure.update_layout(
-        title=title_below_modebar(f"Shared top {ks[-1]:g}% of weights (Jaccard, mean over seeds)"),
-        updatemenus=[dict(type="buttons", direction="right", active=len(ks) - 1, x=0.0, xanchor="left", y=1.12,
+        title=title_below_modebar(f"Shared top {ks[0]:g}% of weights (Jaccard, mean over seeds)"),
+        updatemenus=[dict(type="buttons", direction="right", active=0, x=0.0, xanchor="left", y=1.12,
                           yanchor="bottom", buttons=buttons)],
         height=470, margin=dict(l=80, r=20, t=130, b=80),
     )
@@ -137,7 +137,9 @@ def agreement_scatter(agreement: pd.DataFrame, k: float = 10.0) -> go.Figure:
         figure.add_scatter(x=agreement.pearson, y=agreement[column], mode="markers", text=names, row=1, col=col,
                            marker=dict(size=9, color=colors), showlegend=False,
                            hovertemplate="%{text}<br>r = %{x:.2f}<br>" + title + " %{y:.3f}<extra></extra>")
-    figure.update_xaxes(title_text="Pearson r", range=[-0.1, 1.05])
+    # Every pair inside the axis: some pairs correlate negatively (SIG on the output layer).
+    low = min(-0.1, float(agreement.pearson.min()) - 0.05)
+    figure.update_xaxes(title_text="Pearson r", range=[low, 1.05])
     figure.update_layout(title=title_below_modebar("Correlation against shared top weights and pruning gap, one point per pair"),
                          height=420, margin=dict(l=60, r=20, t=80, b=60))
     return figure
