@@ -29,6 +29,7 @@ from paper_code.book.analysis import (
     task_findings,
     top_weights_note,
     unit_share_findings,
+    unit_share_table,
 )
 from paper_code.config import Config
 from paper_code.errors import ConfigError, ResultsError
@@ -195,6 +196,9 @@ def test_unit_share_sentences_follow_the_thresholds():
     assert "**mostly beyond unit structure**" in text
     assert "r = 0.10, too weak to split" in text
     assert "Of the 3 (pair, layer) cells with |r| ≥ 0.2, the rank-1 parts carry at least 80% of the covariance in 2; in 1" in text
+    # The table splits exactly the cells the text splits.
+    shares = unit_share_table(share)["covariance in the rank-1 parts"].tolist()
+    assert shares == ["97%", "90%", "30%", "– (r too weak to split)"]
 
 
 def test_agreement_findings_rank_correlation_across_pairs():

@@ -323,13 +323,18 @@ def structure_findings(structure: pd.DataFrame) -> Markdown:
 
 
 def unit_share_table(share: pd.DataFrame) -> pd.DataFrame:
+    """The split of each (pair, layer) correlation into rank-1 parts and residuals; a correlation too weak to split
+    (the text says so) shows no share: a share of a near-zero covariance is noise (it ran to −118 %)."""
+    weak = [s.unit_share_reading(r.pearson, r.rank1_share, r.pearson_residual) == s.TOO_WEAK
+            for r in share.itertuples()]
     return pd.DataFrame({
         "pair": share.pair.map(pair_label),
         "layer": share.layer.astype(int),
         "observed r": share.pearson.map("{:.2f}".format),
         "r of the rank-1 fits": share.pearson_rank1.map("{:.2f}".format),
         "r of the residuals": share.pearson_residual.map("{:.2f}".format),
-        "covariance in the rank-1 parts": share.rank1_share.map("{:.0%}".format),
+        "covariance in the rank-1 parts": ["– (r too weak to split)" if w else f"{v:.0%}"
+                                           for w, v in zip(weak, share.rank1_share)],
     })
 
 
