@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Iterable
+
 import pandas as pd
 
 from paper_code.book.render import Markdown
@@ -97,10 +99,12 @@ def findings(frame: pd.DataFrame) -> Markdown:
     return Markdown("\n".join(lines))
 
 
-def claim_sensitivity(frame: pd.DataFrame, section: str) -> str:
-    """One line for the discussion: the key numbers of one section and whether any variant reproduces them."""
+def claim_sensitivity(frame: pd.DataFrame, keys: Iterable[str]) -> str:
+    """One line for the discussion: the given key numbers (:data:`KEY_NUMBERS` keys) and whether any variant
+    reproduces them."""
     parts = []
-    for number in (n for n in KEY_NUMBERS if n.claim == section):
+    wanted = set(keys)
+    for number in (n for n in KEY_NUMBERS if n.key in wanted):
         rows = frame[frame["key"] == number.key]
         default = rows[rows["variant"] == "default"]
         if default.empty:
