@@ -192,11 +192,11 @@ def test_picking_a_study_trial_draws_its_numbers(tmp_path):
     accuracy = pd.read_csv(GRID / "trials" / trial.key / "accuracy.csv")
     expected = accuracy.pivot(index="after_task", columns="eval_task", values="accuracy").to_numpy()
     np.testing.assert_array_equal(dashboard.figures["accuracy"].data[0].z, expected)
-    # SIG at λ = 0.1 has seeds 0-2 in the study: the band is their mean.
+    # The band is the mean over every seed the study holds of SIG at λ = 0.1.
     seeds = table[(table.reg == "sig") & (table.lam == 0.1)].key
     mean = np.mean([trial_grid(key, "fis_sig", "spearman", (3, 8)) for key in seeds], axis=0)
     np.testing.assert_allclose(dashboard.figures["band"].data[0].z, mean, rtol=1e-12)
-    assert "3 seeds" in dashboard.figures["band"].layout.title.text
+    assert len(seeds) >= 3 and f"{len(seeds)} seeds" in dashboard.figures["band"].layout.title.text
     assert [c.value for c in (dashboard.controls["reg"], dashboard.controls["lam"], dashboard.controls["seed"])] == [
         "sig", 0.1, 2]
 
