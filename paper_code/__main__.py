@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Callable, NoReturn, Sequence
 
 from paper_code._version import DISTRIBUTION, NUMERICS_VERSION, __version__
-from paper_code.config import METHOD_NAMES, Config
+from paper_code.config import METHOD_NAMES, Config, with_penalty_method
 from paper_code.errors import PaperCodeError
 from paper_code.locations import DATA_ROOT_RULE
 
@@ -129,8 +129,7 @@ def config_from_args(args: argparse.Namespace, **overrides: Any) -> Config:
     values = dict(lam=args.lam, reg=args.reg, seed=args.seed)
     values.update(overrides)
     # EWC needs the importance it regularizes with: --reg adds it to --methods (as a sweep does for its trials).
-    reg = values["reg"]
-    methods = tuple(args.methods) + ((reg,) if reg in METHOD_NAMES and reg not in args.methods else ())
+    methods = with_penalty_method(args.methods, values["reg"])
     return Config(
         tasks=args.tasks,
         epochs=args.epochs,

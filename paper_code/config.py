@@ -265,12 +265,16 @@ class Config:
         return dataclasses.replace(self, **changes)
 
     def regularized(self, reg: str, **changes: Any) -> "Config":
-        """This configuration with ``reg`` as EWC's penalty, its importance added to ``methods`` when missing
-        (EWC needs the importance it regularizes with; ``none`` needs none)."""
-        methods = changes.get("methods", self.methods)
-        if reg in METHOD_NAMES and reg not in methods:
-            changes["methods"] = tuple(methods) + (reg,)
+        """This configuration with ``reg`` as EWC's penalty, its importance added to ``methods`` when missing."""
+        changes["methods"] = with_penalty_method(changes.get("methods", self.methods), reg)
         return self.replace(reg=reg, **changes)
+
+
+def with_penalty_method(methods: Iterable[str], reg: str) -> tuple[str, ...]:
+    """``methods`` with ``reg`` appended when missing: EWC needs the importance it regularizes with (``none``
+    needs none). The one rule behind ``run --reg``, a sweep's trials and the studies' configurations."""
+    methods = tuple(methods)
+    return methods + (reg,) if reg in METHOD_NAMES and reg not in methods else methods
 
 
 def check_method(name: str, what: str = "importance method", extra: str | None = None) -> None:
