@@ -255,7 +255,7 @@ def test_discussion_table_lists_every_claim(built):
 
 def test_html_pages_downloads_and_local_scripts(built):
     pages = sorted(p.stem for p in (built.html / "book").glob("*.html"))
-    assert pages == sorted(list(FIGURES) + ["intro"])
+    assert pages == sorted(list(FIGURES) + ["intro", "references"])  # every notebook, and the two text pages
     assert (built.html / "index.html").is_file()
     copies = list((built.html / "_downloads").glob("*/correlations.csv"))
     assert len(copies) == 1 and copies[0].read_bytes() == (built.run / "correlations.csv").read_bytes()
