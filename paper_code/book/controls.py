@@ -11,6 +11,7 @@ from paper_code.analysis.spread import above_zero, excludes_zero
 from paper_code.book.render import Markdown
 from paper_code.labels import method_label, plural, reg_label
 from paper_code.locations import shown_path
+from paper_code.studies.claims import EWC_METHODS
 from paper_code.studies.controls import COMPARISON_SEEDS, REFERENCE_REG
 from paper_code.studies.grid import Study, best_lambdas
 
@@ -18,8 +19,6 @@ from paper_code.studies.grid import Study, best_lambdas
 #: How close (final accuracy) a control's whole 95 % interval against the reference must lie to zero for the page
 #: to call the two equal: one point of accuracy, a few seed standard deviations of the default run.
 EQUIVALENCE_MARGIN = 0.01
-#: The importances of the paper (the true Fisher is this library's addition).
-PAPER_REGS = ("fis", "mas", "si", "sig")
 
 
 def _interval(mean: float, half_width: float, digits: int = 4, percent: bool = False) -> str:
@@ -99,28 +98,26 @@ def control_answer(frame: pd.DataFrame, reference: str = REFERENCE_REG) -> Markd
                         "the gain plain anchoring gives.")
     uniform = rows.loc["uniform"]
     kept = _interval(uniform.share_kept, uniform.share_kept_ci, 1, percent=True)
-    paper = frame[frame.reg.isin(PAPER_REGS) & (frame.reg != reference)]
+    paper = frame[frame.reg.isin(EWC_METHODS) & (frame.reg != reference)]
     spread = (f" The paper's other importances ({', '.join(method_label(r) for r in paper.reg)}) keep between "
               f"{paper.share_kept.min():.1%} and {paper.share_kept.max():.1%} (seed means)." if len(paper) > 1 else "")
+    delta = _interval(uniform.versus_reference, uniform.versus_reference_ci)
     low = uniform.versus_reference - uniform.versus_reference_ci
     high = uniform.versus_reference + uniform.versus_reference_ci
+    subject = "EWC with no importance at all, plain L2 anchoring to the previous weights,"
+    name = reg_label(reference)
     if not excludes_zero(uniform.versus_reference, uniform.versus_reference_ci):
         same = max(abs(low), abs(high)) <= EQUIVALENCE_MARGIN
-        verdict = (f"EWC with no importance at all, plain L2 anchoring to the previous weights, keeps {kept} of "
-                   f"{reg_label(reference)}'s gain and is not measurably behind it "
-                   f"({_interval(uniform.versus_reference, uniform.versus_reference_ci)}): "
-                   + (f"on this benchmark, anchoring alone gives what {reg_label(reference)} gives, within "
+        verdict = (f"{subject} keeps {kept} of {name}'s gain and is not measurably behind it ({delta}): "
+                   + (f"on this benchmark, anchoring alone gives what {name} gives, within "
                       f"{EQUIVALENCE_MARGIN:g} of final accuracy." if same else
                       f"the interval runs from {low:+.4f} to {high:+.4f}, wider than ±{EQUIVALENCE_MARGIN:g}, so these "
-                      f"seeds cannot tell anchoring alone from {reg_label(reference)}."))
+                      f"seeds cannot tell anchoring alone from {name}."))
     elif uniform.versus_reference < 0:
-        verdict = (f"EWC with no importance at all, plain L2 anchoring to the previous weights, keeps {kept} of "
-                   f"{reg_label(reference)}'s gain but is measurably behind it "
-                   f"({_interval(uniform.versus_reference, uniform.versus_reference_ci)}): the anchoring gives that "
-                   f"share, {method_label(reference)}'s importance the rest.")
+        verdict = (f"{subject} keeps {kept} of {name}'s gain but is measurably behind it ({delta}): the anchoring "
+                   f"gives that share, {method_label(reference)}'s importance the rest.")
     else:
-        verdict = (f"EWC with no importance at all, plain L2 anchoring to the previous weights, is measurably ahead of "
-                   f"{reg_label(reference)} ({_interval(uniform.versus_reference, uniform.versus_reference_ci)}).")
+        verdict = f"{subject} is measurably ahead of {name} ({delta})."
     return Markdown(verdict + spread)
 
 

@@ -24,6 +24,7 @@ from paper_code.analysis.spread import paired_interval
 from paper_code.config import BASELINE_METHODS, CONTROL_METHODS, Config, METHOD_NAMES
 from paper_code.errors import ResultsError
 from paper_code.locations import STUDY_DIR
+from paper_code.sweep import SWEEP_FILE
 from paper_code.studies.grid import GRID_DIR, LAMBDA_SEEDS, LambdaChoice, Study, best_lambdas, load_study
 
 #: The controls' sweep folder.
@@ -74,12 +75,13 @@ def load_comparison(grid_dir: str | Path = GRID_DIR, controls_dir: str | Path = 
     Each row's ``trial_dir`` is made absolute, so trials of both folders load through the one study; a missing
     controls folder leaves the grid alone, so the page still compares the paper's importances.
     """
+    def absolute(study: Study) -> pd.DataFrame:
+        return study.table.assign(trial_dir=[str((study.folder / d).resolve()) for d in study.table.trial_dir])
+
     grid = load_study(grid_dir)
-    frames = [grid.table.assign(trial_dir=[str((grid.folder / d).resolve()) for d in grid.table.trial_dir])]
-    if (Path(controls_dir) / "sweep.csv").is_file():
-        controls = load_study(controls_dir)
-        frames.append(controls.table.assign(trial_dir=[str((controls.folder / d).resolve())
-                                                       for d in controls.table.trial_dir]))
+    frames = [absolute(grid)]
+    if (Path(controls_dir) / SWEEP_FILE).is_file():
+        frames.append(absolute(load_study(controls_dir)))
     return Study(grid.folder, pd.concat(frames, ignore_index=True))
 
 
