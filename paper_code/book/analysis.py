@@ -85,18 +85,27 @@ def pruning_findings(pruning: pd.DataFrame) -> Markdown:
     return Markdown("\n\n".join(lines))
 
 
+def _by_side(entries, words: dict[str, str], parenthesized: bool = False) -> list[tuple[str, list[str]]]:
+    """Each ``(name, mean, half_width)`` of a paired difference under the word of its side of zero: ``words`` maps
+    ``below``, ``neither`` (the 95 % interval reaches 0) and ``above`` to the page's words, in the order the page
+    lists them. An entry without a mean is left out; a side without entries too."""
+    groups: dict[str, list[str]] = {key: [] for key in words}
+    for name, mean, half in entries:
+        if pd.isna(mean):
+            continue
+        key = "neither" if not excludes_zero(mean, half) else "above" if mean > 0 else "below"
+        groups[key].append(f"{name} ({_paired(mean, half)})" if parenthesized else f"{name} {_paired(mean, half)}")
+    return [(words[key], names) for key, names in groups.items() if names]
+
+
 def _against_random(change: pd.DataFrame, random_mean: float, ranking: str) -> str:
     """The paper's importances against the random control, paired by seed: measurably below, above, or neither."""
     rows = change[change.method.isin(DEFAULT_METHODS)]
-    groups: dict[str, list[str]] = {"measurably below": [], "not measurably different from": [], "measurably above": []}
-    for row in rows.itertuples():
-        mean, half = getattr(row, f"{ranking}_vs_random"), getattr(row, f"{ranking}_vs_random_ci")
-        if pd.isna(mean):
-            continue
-        side = ("not measurably different from" if not excludes_zero(mean, half) else
-                "measurably above" if mean > 0 else "measurably below")
-        groups[side].append(f"{method_label(row.method)} {_paired(mean, half)}")
-    parts = [f"{side} it: {', '.join(names)}" for side, names in groups.items() if names]
+    sides = _by_side([(method_label(r.method), getattr(r, f"{ranking}_vs_random"), getattr(r, f"{ranking}_vs_random_ci"))
+                      for r in rows.itertuples()],
+                     {"below": "measurably below", "neither": "not measurably different from",
+                      "above": "measurably above"})
+    parts = [f"{side} it: {', '.join(names)}" for side, names in sides]
     return (f"Against random removal ({random_mean:.3f}; each importance's mean accuracy over the pruned fractions "
             f"minus random's, paired by seed, 95 % interval): " + "; ".join(parts) + ".")
 
@@ -172,16 +181,12 @@ def ranking_findings(change: pd.DataFrame, overlap: pd.DataFrame | None = None, 
                                                             for r in group))
         above = [method_label(r.method) for r in rows.itertuples()
                  if above_zero(r.saliency_vs_random, r.saliency_vs_random_ci)]
-        versus_w = {side: [f"{method_label(r.method)} ({_paired(r.saliency_vs_magnitude, r.saliency_vs_magnitude_ci)})"
-                           for r in rows.itertuples() if not pd.isna(r.saliency_vs_magnitude) and test(r)]
-                    for side, test in (
-                        ("measurably ahead of", lambda r: above_zero(r.saliency_vs_magnitude, r.saliency_vs_magnitude_ci)),
-                        ("measurably behind", lambda r: not reaches_zero_from_below(r.saliency_vs_magnitude,
-                                                                                     r.saliency_vs_magnitude_ci)),
-                        ("not measurably different from", lambda r: not excludes_zero(r.saliency_vs_magnitude,
-                                                                                       r.saliency_vs_magnitude_ci)))}
+        versus_w = _by_side([(method_label(r.method), r.saliency_vs_magnitude, r.saliency_vs_magnitude_ci)
+                             for r in rows.itertuples()],
+                            {"above": "measurably ahead of", "below": "measurably behind",
+                             "neither": "not measurably different from"}, parenthesized=True)
         reference = change[(change.scope == scope) & change.method.isin(BASELINES)].set_index("method").importance
-        against_w = "; ".join(f"{side} it: {', '.join(names)}" for side, names in versus_w.items() if names)
+        against_w = "; ".join(f"{side} it: {', '.join(names)}" for side, names in versus_w)
         lines.append(f"- **{SCOPE_NAMES[scope].capitalize()}:** " + "; ".join(parts) + ". Ranked by Ω·w², "
                      + (f"{', '.join(above)} measurably beat{'s' if len(above) == 1 else ''} random removal"
                         if above else "no importance measurably beats random removal")
@@ -196,12 +201,9 @@ def task_findings(gap: pd.DataFrame, scope: str, fraction: float) -> Markdown:
     if gap.empty:
         return Markdown("")
     first, last = int(gap.first_task.iloc[0]), int(gap.last_task.iloc[0])
-    groups: dict[str, list[str]] = {"lower": [], "higher": [], "not measurably different": []}
-    for row in gap.itertuples():
-        side = ("not measurably different" if not excludes_zero(row.difference, row.difference_ci) else
-                "higher" if row.difference > 0 else "lower")
-        groups[side].append(f"{method_label(row.method)} {_paired(row.difference, row.difference_ci)}")
-    parts = [f"{side} for {', '.join(names)}" for side, names in groups.items() if names]
+    sides = _by_side([(method_label(r.method), r.difference, r.difference_ci) for r in gap.itertuples()],
+                     {"below": "lower", "above": "higher", "neither": "not measurably different"})
+    parts = [f"{side} for {', '.join(names)}" for side, names in sides]
     return Markdown(f"With {100 * fraction:g}% of the weights removed ({SCOPE_NAMES[scope]} pruning), the accuracy on task {first} "
                     f"(learned first) against that on task {last} (learned last), paired by seed with 95 % intervals: "
                     + "; ".join(parts) + ".")
