@@ -219,8 +219,8 @@ def test_page_executed_with_figures_verdicts_and_provenance(built, name):
     for text in verdicts:
         assert re.search(r"\*\*(holds|holds in \d+ of \d+ cells|direction only|does not hold|not applicable|not computed)\*\*", text)
     if name in VERDICTS:  # the page says what the grades rest on and how they are reached
-        assert any(text.startswith("The grades rest on") for text in markdown)
-        assert any(text.startswith("**How the grades are reached.**") for text in markdown)
+        notes = [text for text in markdown if " rest on **" in text.split(":", 1)[0]]
+        assert len(notes) == 1 and "{ref}`glossary-grades`" in notes[0], notes
     # The parameters cell and the cell papermill injects are both hidden from the book.
     tags = [cell.metadata.get("tags", []) for cell in notebook.cells]
     assert any("parameters" in t and "remove-cell" in t for t in tags)
@@ -255,7 +255,7 @@ def test_discussion_table_lists_every_claim(built):
 
 def test_html_pages_downloads_and_local_scripts(built):
     pages = sorted(p.stem for p in (built.html / "book").glob("*.html"))
-    assert pages == sorted(list(FIGURES) + ["intro", "references"])  # every notebook, and the two text pages
+    assert pages == sorted(list(FIGURES) + ["glossary", "intro", "references"])  # every notebook, the text pages
     assert (built.html / "index.html").is_file()
     copies = list((built.html / "_downloads").glob("*/correlations.csv"))
     assert len(copies) == 1 and copies[0].read_bytes() == (built.run / "correlations.csv").read_bytes()
@@ -270,6 +270,40 @@ def test_html_pages_downloads_and_local_scripts(built):
         if page.stem in FIGURES and page.stem not in STUDY_PAGES | ANALYSIS_PAGES | SENSITIVITY_PAGES | NOISE_PAGES:
             # provenance: the run's files, downloadable from the book itself
             assert re.search(r'href="\.\./_downloads/[0-9a-f]+/correlations\.csv"', text), page.name
+
+
+#: The stamps that say which data a page shows: pages that show the same run or study carry the same stamp.
+PROVENANCE_STAMPS = ("Run shown:", "Study shown:", "Analysis shown:", "Trials shown:", "Numbers shown:")
+
+
+def repeated_paragraphs(pages: dict[str, str], shortest: int = 60) -> dict[str, list[str]]:
+    """Paragraphs of at least ``shortest`` characters found on more than one page (page name -> its article's
+    HTML), with the pages that repeat them; provenance stamps are not prose and are left out."""
+    import html
+    import re
+
+    found: dict[str, set[str]] = {}
+    for name, text in pages.items():
+        article = text[text.find("<article"):text.find("</article>")]
+        for paragraph in re.findall(r"<p>(.*?)</p>", article, re.S):
+            plain = " ".join(html.unescape(re.sub(r"<[^>]+>", "", paragraph)).split())
+            if len(plain) >= shortest and not plain.startswith(PROVENANCE_STAMPS):
+                found.setdefault(plain, set()).add(name)
+    return {plain: sorted(names) for plain, names in found.items() if len(names) > 1}
+
+
+def test_repeated_paragraphs_are_found():
+    page = "<article><p>{}</p><p>Run shown: {}</p></article>"
+    pages = {"a": page.format("x" * 70, "y" * 70), "b": page.format("x" * 70, "y" * 70), "c": page.format("z" * 70, "")}
+    assert repeated_paragraphs(pages) == {"x" * 70: ["a", "b"]}
+
+
+def test_no_paragraph_is_repeated_on_two_pages(built):
+    """Each page keeps what is its own: a text every page needs (how a grade is reached, how to turn a figure) is
+    on the glossary page and linked, not copied."""
+    pages = {p.stem: p.read_text() for p in (built.html / "book").glob("*.html")}
+    assert len(pages) == len(FIGURES) + 3
+    assert repeated_paragraphs(pages) == {}
 
 
 def test_papermill_command_line_reruns_a_page(built, tmp_path):

@@ -191,7 +191,10 @@ def test_picking_a_study_trial_draws_its_numbers(tmp_path):
     np.testing.assert_array_equal(heatmap.z, trial_grid(trial.key, "fis_sig", "spearman", (3, 8)))
     accuracy = pd.read_csv(GRID / "trials" / trial.key / "accuracy.csv")
     expected = accuracy.pivot(index="after_task", columns="eval_task", values="accuracy").to_numpy()
-    np.testing.assert_array_equal(dashboard.figures["accuracy"].data[0].z, expected)
+    # The learned cells in the colour scale, the tasks not learned yet (above the diagonal) in a grey trace.
+    learned, unseen = (np.asarray(t.z, dtype=float) for t in dashboard.figures["accuracy"].data)
+    np.testing.assert_array_equal(np.where(np.isnan(learned), unseen, learned), expected)
+    assert np.isnan(learned[np.triu_indices(len(expected), 1)]).all()
     # The band is the mean over every seed the study holds of SIG at λ = 0.1.
     seeds = table[(table.reg == "sig") & (table.lam == 0.1)].key
     mean = np.mean([trial_grid(key, "fis_sig", "spearman", (3, 8)) for key in seeds], axis=0)

@@ -99,22 +99,29 @@ def test_heatmap_prints_values_on_the_same_scale():
 def test_accuracy_heatmap_is_the_accuracy_matrix():
     accuracy = accuracy_table(3)
     figure = plots.accuracy_heatmap(accuracy)
-    (heatmap,) = figure.data
-    z = np.asarray(heatmap.z, dtype=float)
+    learned, unseen = figure.data
+    z = np.asarray(learned.z, dtype=float)
     assert z.shape == (3, 3)
-    assert z[0, 0] == 0.9 and z[0, 2] == pytest.approx(0.13) and z[2, 0] == 0.9
-    assert list(heatmap.x) == [1, 2, 3] and list(heatmap.y) == [1, 2, 3]
-    assert heatmap.texttemplate == "%{z:.2f}" and (heatmap.zmin, heatmap.zmax) == (0.0, 1.0)
+    assert z[0, 0] == 0.9 and z[2, 0] == 0.9
+    # Tasks not learned yet (above the diagonal) are in their own grey trace, outside the colour scale.
+    grey = np.asarray(unseen.z, dtype=float)
+    assert np.isnan(z[0, 2]) and grey[0, 2] == pytest.approx(0.13)
+    assert np.isnan(grey[np.tril_indices(3)]).all() and not np.isnan(z[np.tril_indices(3)]).any()
+    assert unseen.showscale is False
+    assert list(learned.x) == [1, 2, 3] and list(learned.y) == [1, 2, 3]
+    assert learned.texttemplate == "%{z:.2f}" and (learned.zmin, learned.zmax) == (0.0, 1.0)
 
 
-def test_agreement_bars():
+def test_agreement_dots_one_row_per_comparison_one_trace_per_layer():
     agreement = pd.DataFrame(
         [dict(comparison=c, layer=l, pearson=0.1 * l, spearman=0.2 * l) for c in ("a", "b") for l in (1, 2, 3)]
     )
-    figure = plots.agreement_bars(agreement, "spearman")
-    assert [t.name for t in figure.data] == ["a", "b"]
-    np.testing.assert_allclose(figure.data[0].y, [0.2, 0.4, 0.6])
-
+    figure = plots.agreement_dots(agreement, "spearman")
+    assert [t.name for t in figure.data] == ["layer 1", "layer 2", "layer 3"]
+    np.testing.assert_allclose(figure.data[1].x, [0.4, 0.4])
+    assert list(figure.data[1].y) == ["a", "b"]
+    # The first comparison is drawn at the top.
+    assert list(figure.layout.yaxis.categoryarray) == ["b", "a"]
 
 
 def test_labelled_output_shares_show_the_seed_band():
@@ -161,3 +168,34 @@ def test_analysis_figures_open_where_the_text_starts_and_show_every_pair():
                                   jaccard_10=[0.02, 0.2]))
     low, high = agreement_scatter(agreement).layout.xaxis.range
     assert low < -0.45 and high >= 1.0  # a negatively correlated pair is inside the axis, not clipped
+
+
+def test_difference_heatmap_rows_are_pair_and_layer_and_its_scale_ends_at_the_largest_difference():
+    from paper_code.figures.grid import difference_heatmap
+
+    frame = pd.DataFrame([dict(pair=pair, layer=layer, task=task, difference=0.01 * task * (1 if pair == "mas_fis" else -2))
+                          for pair in ("mas_fis", "mas_sig") for layer in (1, 2) for task in (1, 2, 3)])
+    (heatmap,) = difference_heatmap(frame, ["mas_fis", "mas_sig", "fis_si"]).data
+    assert list(heatmap.x) == [1, 2, 3]
+    assert list(heatmap.y) == [f"{pair_label('mas_fis')} L1", f"{pair_label('mas_fis')} L2",
+                               f"{pair_label('mas_sig')} L1", f"{pair_label('mas_sig')} L2"]
+    np.testing.assert_allclose(np.asarray(heatmap.z, dtype=float)[2], [-0.02, -0.04, -0.06])
+    # The largest |difference| is 0.06: the scale is ±0.1, not ±1.
+    assert (heatmap.zmin, heatmap.zmax) == (-0.1, 0.1)
+
+
+def test_lambda_curves_keep_fine_tuning_off_the_axes_and_name_its_numbers():
+    from paper_code.figures.grid import lambda_curves
+    from paper_code.studies.grid import LambdaChoice
+
+    summary = pd.DataFrame([
+        dict(reg="mas", lam=1.0, accuracy_mean=0.93, accuracy_std=0.01, forgetting_mean=0.03, forgetting_std=0.005, seeds=3),
+        dict(reg="mas", lam=10.0, accuracy_mean=0.95, accuracy_std=0.01, forgetting_mean=0.01, forgetting_std=0.005, seeds=3),
+        dict(reg="none", lam=0.0, accuracy_mean=0.47, accuracy_std=0.02, forgetting_mean=0.55, forgetting_std=0.02, seeds=3),
+    ])
+    figure = lambda_curves(summary, {"mas": LambdaChoice("mas", 10.0, 0.95, 3, at_edge=True)})
+    assert {trace.legendgroup for trace in figure.data} == {"mas"}
+    titles = [a.text for a in figure.layout.annotations]
+    assert "fine-tuning (no penalty): 0.470" in titles[0] and "fine-tuning (no penalty): 0.550" in titles[1]
+    low, high = figure.layout.yaxis.range
+    assert 0.47 < low < 0.92 and high > 0.96

@@ -20,7 +20,6 @@ from paper_code.book.claims import (
     claims_summary,
     conclusions_markdown,
     explanation_consistency,
-    grading_rules,
     literal_forms_findings,
     regularizer_findings,
     regularizer_table,
@@ -36,7 +35,7 @@ from paper_code.studies.claims import claims_table
 __all__ = [
     "BOOK_ENV", "DOWNLOAD_FILES", "DOWNLOADS_DIR", "Markdown", "ResultsPage", "accuracy_summary", "check_correlation",
     "checkout_path", "claims_markdown", "claims_summary", "claims_table", "conclusions_markdown",
-    "explanation_consistency", "grading_rules", "literal_forms_findings", "load_page", "regularizer_findings", "regularizer_table",
+    "explanation_consistency", "literal_forms_findings", "load_page", "regularizer_findings", "regularizer_table",
     "shallow_network_reading", "markdown_table", "page_config",
     "results_page", "setup_plotly", "setup_table", "shown_run",
 ]

@@ -18,22 +18,6 @@ from paper_code.labels import method_label, pair_label, plural, reg_label
 from paper_code.studies.claims import CLAIMS, ClaimData
 from paper_code.studies.grading import DIRECTION, FAILS, HOLDS, NOT_APPLICABLE, NOT_COMPUTED
 
-#: How a grade is reached, in the words every results page and the discussion show.
-GRADING_RULES = (
-    "**How the grades are reached.** Each claim is a condition on cells (a layer after a number of tasks; a SIG "
-    "pair's pattern is two claims, one on layer 1 and one on layer 3, graded apart), judged on the **mean over the "
-    "seeds** of this configuration: "
-    "*holds* in every cell; *holds in k of N cells* in more than half of them (the worst cell is named); "
-    "*direction only* when it fails in half or more but its weaker form holds (positive everywhere for a threshold "
-    "claim; negative somewhere on layer 3 for the output half of a SIG pattern); *does not hold* otherwise; "
-    "*not applicable* when the coefficient cannot test it. Cells undefined for every seed are counted, not judged; "
-    "the evidence also says in how many cells the condition holds for every single seed, and, where the noise of "
-    "this configuration was measured (page {ref}`reproduce`: rounding, and the draw of importance rows), in how "
-    "many cells the seed mean lies within two standard deviations of that noise from the threshold, where another "
-    "machine or another draw of rows could give another verdict."
-)
-
-
 def claims_markdown(table: pd.DataFrame) -> Markdown:
     """The claims table as Markdown: grades in a compact table, then each test and its evidence."""
     compact = table[["section", "claim", "Pearson", "Spearman"]].copy()
@@ -88,25 +72,23 @@ def explanation_consistency(check: ExplanationCheck | None) -> Markdown:
     )
 
 
-def grading_rules() -> Markdown:
-    return Markdown(GRADING_RULES)
-
-
-def seeds_note(data: ClaimData, shown_seed: int) -> Markdown:
-    """Which seeds the grades rest on, and where each came from."""
+def seeds_note(data: ClaimData, shown_seed: int, subject: str = "The grades") -> Markdown:
+    """Which seeds ``subject`` (the page's grades, named) rests on, where each came from, and where the rules that
+    make a grade are set out."""
+    rules = "; how a grade is reached: {ref}`glossary-grades`."
     seeds = sorted(data.sources)
     others = [s for s in seeds if s != shown_seed]
     if not others:
         return Markdown(
-            f"The grades rest on **one run** (seed {shown_seed}, the one shown): no other seed of this configuration "
+            f"{subject} rest on **one run** (seed {shown_seed}, the one shown): no other seed of this configuration "
             "was found in the results folder or the study, so no seed band can be drawn and a single run's "
-            "numbers stand for the configuration."
+            "numbers stand for the configuration" + rules
         )
     folders = sorted({data.sources[s].rsplit("/", 1)[0] for s in others})
     return Markdown(
-        f"The grades rest on **{plural(len(seeds), 'seed')}** of this configuration: seed {shown_seed} (the run shown "
+        f"{subject} rest on **{plural(len(seeds), 'seed')}** of this configuration: seed {shown_seed} (the run shown "
         f"in the figures) and seed{'s' if len(others) > 1 else ''} {', '.join(map(str, others))} "
-        f"(from {', '.join(f'`{f}`' for f in folders)})."
+        f"(from {', '.join(f'`{f}`' for f in folders)})" + rules
     )
 
 

@@ -89,12 +89,13 @@ def comparison_findings(frame: pd.DataFrame, reference: str = REFERENCE_REG) -> 
     return Markdown("\n".join(lines))
 
 
-def control_answer(frame: pd.DataFrame, reference: str = REFERENCE_REG) -> Markdown:
+def control_answer(frame: pd.DataFrame, reference: str = REFERENCE_REG, lead: str = "") -> Markdown:
     """What plain anchoring keeps, set against the spread of the paper's importances: the controls' answer to
-    the paper's closing question (the importance page and the discussion both say it)."""
+    the paper's closing question. The importance page and the discussion both give it; ``lead`` opens the
+    discussion's version, which points to the page that shows it in full."""
     rows = frame.set_index("reg", drop=False)
     if "uniform" not in rows.index or reference not in rows.index:
-        return Markdown("The study holds no EWC-uniform trial yet (`make controls`), so it cannot say how much of "
+        return Markdown(lead + "The study holds no EWC-uniform trial yet (`make controls`), so it cannot say how much of "
                         "the gain plain anchoring gives.")
     uniform = rows.loc["uniform"]
     kept = _interval(uniform.share_kept, uniform.share_kept_ci, 1, percent=True)
@@ -118,7 +119,7 @@ def control_answer(frame: pd.DataFrame, reference: str = REFERENCE_REG) -> Markd
                    f"gives that share, {method_label(reference)}'s importance the rest.")
     else:
         verdict = f"{subject} is measurably ahead of {name} ({delta})."
-    return Markdown(verdict + spread)
+    return Markdown(lead + verdict + spread)
 
 
 def comparison_provenance(study: Study, comparison: pd.DataFrame) -> Markdown:

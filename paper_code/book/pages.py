@@ -110,8 +110,8 @@ class ResultsPage:
 
         return correlation_heatmap(self.results.correlations, pair, self.correlation)
 
-    def seeds_note(self) -> Markdown:
-        return seeds_note(self.data, self.results.config.seed)
+    def seeds_note(self, subject: str = "The grades") -> Markdown:
+        return seeds_note(self.data, self.results.config.seed, subject)
 
     def grade(self, claim_id: str) -> Grade:
         return grade(self.data, claim_id, self.correlation)

@@ -211,6 +211,11 @@ class Dashboard:
         )
         children = [run_box, view_box, grid]
         if not self.live:
+            # Saved into a static page, the button cannot run anything: it must not look like it can.
+            self.run_button.button_style = ""
+            self.run_button.description = "Run (live dashboard only)"
+            self.run_button.tooltip = "runs only in the live dashboard: make dashboard"
+            self.run_button.layout.width = "auto"
             note = widgets.HTML(f'<div class="pc-static-note" style="border-left: 4px solid #d9a400; '
                                 f'background: #fff8e1; padding: 4px 10px">{STATIC_NOTE}</div>')
             note.add_class("pc-static-note")
@@ -291,7 +296,7 @@ class Dashboard:
             if entry is not None:
                 self._show(entry)
                 return
-            self.run_button.disabled = self.running
+            self.run_button.disabled = self.running or not self.live
             self.say(selection.not_finished(config, training_steps(config)), "info")
 
     def _update_hint(self, config: Config) -> None:
@@ -408,4 +413,4 @@ class Dashboard:
             config = self.config_from_controls()
         except PaperCodeError:
             return
-        self.run_button.disabled = self.catalog.find(config) is not None
+        self.run_button.disabled = not self.live or self.catalog.find(config) is not None

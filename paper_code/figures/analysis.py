@@ -13,13 +13,20 @@ import pandas as pd
 from paper_code.analysis.summaries import at_last_task, pruning_summary
 from paper_code.config import METHOD_NAMES
 from paper_code.extras import require
-from paper_code.figures.style import CORRELATION_COLORSCALE, METHOD_COLORS, title_below_modebar
+from paper_code.figures.style import CORRELATION_COLORSCALE, METHOD_COLORS, colorbar, title_below_modebar
 from paper_code.labels import method_label, pair_label, side_label
 
 go = require("plotly.graph_objects", "book")
 make_subplots = require("plotly.subplots", "book").make_subplots
 
 SCOPE_TITLES = {"layer": "each layer pruned by the fraction", "global": "all weights ranked together"}
+
+
+#: The controls a pair may be made with: their pairs are drawn in grey.
+BASELINES = ("magnitude", "random")
+#: Colours of pairs of importances (a pair has no method colour of its own).
+PAIR_PALETTE = ["#d62728", "#ff7f0e", "#2ca02c", "#9467bd", "#1f77b4", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
+                "#393b79", "#637939", "#7b4173"]
 
 
 def _rgba(color: str, alpha: float) -> str:
@@ -80,8 +87,8 @@ def task_profile_chart(profile: pd.DataFrame, scope: str, fraction: float) -> go
     figure.update_xaxes(title_text="task (1 = learned first)", dtick=1)
     figure.update_yaxes(title_text="accuracy on the task")
     figure.update_layout(
-        title=title_below_modebar(f"{100 * fraction:g}% of the weights removed ({SCOPE_WORDS[scope]}, by importance): "
-                                  "accuracy on each task"),
+        title=title_below_modebar(f"{100 * fraction:g}% of the weights removed: accuracy on each task<br>"
+                                  f"<sup>{SCOPE_WORDS[scope]}, by importance</sup>"),
         legend=dict(orientation="h", y=-0.2), height=440, margin=dict(l=60, r=20, t=80, b=100),
     )
     return figure
@@ -95,31 +102,34 @@ def overlap_heatmaps(overlap: pd.DataFrame) -> go.Figure:
     labels = [method_label(m) for m in methods]
     layers = sorted(means.layer.unique())
     ks = sorted(means.k.unique())
-    figure = make_subplots(rows=1, cols=len(layers), subplot_titles=[f"layer {int(layer)}" for layer in layers],
-                           horizontal_spacing=0.03, shared_yaxes=True)
+    # One layer per row, each as wide as the page: three heatmaps side by side leave cells too small to print in.
+    figure = make_subplots(rows=len(layers), cols=1, subplot_titles=[f"layer {int(layer)}" for layer in layers],
+                           vertical_spacing=0.12 / max(1, len(layers) - 1) * 2, shared_xaxes=True)
     for k in ks:
-        for col, layer in enumerate(layers, start=1):
+        for row, layer in enumerate(layers, start=1):
             matrix = np.eye(len(methods))
             rows = means[(means.k == k) & (means.layer == layer)]
             for r in rows.itertuples():
                 i, j = methods.index(r.method_a), methods.index(r.method_b)
                 matrix[i, j] = matrix[j, i] = r.jaccard
             figure.add_heatmap(z=matrix, x=labels, y=labels, zmin=0, zmax=1, colorscale="Viridis",
-                               texttemplate="%{z:.2f}", textfont=dict(size=9), showscale=col == len(layers),
-                               visible=k == ks[0],
-                               colorbar=dict(title=dict(text="Jaccard")), row=1, col=col,
+                               texttemplate="%{z:.2f}", textfont=dict(size=12), showscale=row == 1,
+                               visible=k == ks[0], colorbar=colorbar("Jaccard", len=0.5, y=1, yanchor="top"),
+                               row=row, col=1,
                                hovertemplate="%{y} and %{x}<br>top " + f"{k:g}" + "%: Jaccard %{z:.3f}<extra></extra>")
     per_k = len(layers)
     buttons = [dict(label=f"top {k:g}%", method="update",
                     args=[{"visible": [index // per_k == n for index in range(len(ks) * per_k)]},
                           {"title.text": f"Shared top {k:g}% of weights (Jaccard, mean over seeds)"}])
                for n, k in enumerate(ks)]
+    panel = 40 + 30 * len(methods)
     figure.update_layout(
         title=title_below_modebar(f"Shared top {ks[0]:g}% of weights (Jaccard, mean over seeds)"),
-        updatemenus=[dict(type="buttons", direction="right", active=0, x=0.0, xanchor="left", y=1.12,
-                          yanchor="bottom", buttons=buttons)],
-        height=470, margin=dict(l=80, r=20, t=130, b=80),
+        updatemenus=[dict(type="buttons", direction="right", active=0, x=0.0, xanchor="left", y=1.0,
+                          yanchor="bottom", pad=dict(b=30), buttons=buttons)],
+        height=150 + panel * len(layers), margin=dict(l=20, r=20, t=130, b=40),
     )
+    figure.update_yaxes(automargin=True, ticklabelstandoff=4)
     figure.update_yaxes(autorange="reversed")
     return figure
 
@@ -130,18 +140,25 @@ def agreement_scatter(agreement: pd.DataFrame, k: float = 10.0) -> go.Figure:
     panels += [(f"gap_{s}", f"pruning gap, {name}") for s, name in (("layer", "layer-wise"), ("global", "global"))
                if f"gap_{s}" in agreement]
     figure = make_subplots(rows=1, cols=len(panels), subplot_titles=[t for _, t in panels], horizontal_spacing=0.08)
-    names = [f"{method_label(a)}–{method_label(b)}" for a, b in zip(agreement.method_a, agreement.method_b)]
-    baseline = agreement.method_a.isin(["magnitude", "random"]) | agreement.method_b.isin(["magnitude", "random"])
-    colors = np.where(baseline, "#8c8c8c", "#d62728")
+    names = np.array([f"{method_label(a)}–{method_label(b)}" for a, b in zip(agreement.method_a, agreement.method_b)])
+    baseline = (agreement.method_a.isin(BASELINES) | agreement.method_b.isin(BASELINES)).to_numpy()
+    # Each pair of two importances is its own legend entry (its label); the pairs with a baseline share one grey
+    # entry, and hovering names them.
+    groups = [(name, names == name, PAIR_PALETTE[index % len(PAIR_PALETTE)])
+              for index, name in enumerate(names[~baseline])]
+    if baseline.any():
+        groups.append(("a pair with |w| or random (hover for its name)", baseline, "#8c8c8c"))
     for col, (column, title) in enumerate(panels, start=1):
-        figure.add_scatter(x=agreement.pearson, y=agreement[column], mode="markers", text=names, row=1, col=col,
-                           marker=dict(size=9, color=colors), showlegend=False,
-                           hovertemplate="%{text}<br>r = %{x:.2f}<br>" + title + " %{y:.3f}<extra></extra>")
+        for name, rows, color in groups:
+            figure.add_scatter(x=agreement.pearson[rows], y=agreement[column][rows], mode="markers", text=names[rows],
+                               row=1, col=col, name=name, legendgroup=name, showlegend=col == 1,
+                               marker=dict(size=9, color=color),
+                               hovertemplate="%{text}<br>r = %{x:.2f}<br>" + title + " %{y:.3f}<extra></extra>")
     # Every pair inside the axis: some pairs correlate negatively (SIG on the output layer).
     low = min(-0.1, float(agreement.pearson.min()) - 0.05)
     figure.update_xaxes(title_text="Pearson r", range=[low, 1.05])
     figure.update_layout(title=title_below_modebar("Correlation against shared top weights and pruning gap, one point per pair"),
-                         height=420, margin=dict(l=60, r=20, t=80, b=60))
+                         legend=dict(orientation="h", y=-0.22), height=520, margin=dict(l=60, r=20, t=80, b=60))
     return figure
 
 
@@ -174,7 +191,7 @@ def structure_heatmap(summary: pd.DataFrame) -> go.Figure:
     figure = go.Figure(go.Heatmap(z=z, x=[f"layer {int(layer)}" for layer in layers], y=labels, zmin=0, zmax=1,
                                   colorscale="Viridis", texttemplate="%{z:.2f}",
                                   hovertemplate="%{y}, %{x}: rank-1 fit explains %{z:.3f} of the variation<extra></extra>",
-                                  colorbar=dict(title=dict(text="share"))))
+                                  colorbar=colorbar("share")))
     figure.update_yaxes(autorange="reversed")
     figure.update_layout(title=title_below_modebar("Variation explained by the rank-1 (row × column) fit"),
                          height=420, margin=dict(l=110, r=20, t=70, b=40))
@@ -188,7 +205,7 @@ def rank1_scatter(share: pd.DataFrame) -> go.Figure:
     figure.add_scatter(x=[-1, 1], y=[-1, 1], mode="lines", line=dict(color="#999999", dash="dash"),
                        name="fits = observed", hoverinfo="skip")
     symbols = {1: "circle", 2: "square", 3: "diamond"}
-    palette = ["#d62728", "#ff7f0e", "#2ca02c", "#9467bd", "#1f77b4", "#8c564b", "#e377c2", "#17becf", "#bcbd22"]
+    palette = PAIR_PALETTE
     for index, pair in enumerate(share.pair.unique()):
         rows = share[share.pair == pair]
         figure.add_scatter(
@@ -202,8 +219,8 @@ def rank1_scatter(share: pd.DataFrame) -> go.Figure:
         )
     figure.update_layout(
         title=title_below_modebar("Correlation of the rank-1 fits against the observed one (● layer 1, ■ layer 2, ◆ layer 3)"),
-        xaxis=dict(title=dict(text="observed Pearson r"), range=[-0.2, 1.05]),
-        yaxis=dict(title=dict(text="Pearson r of the rank-1 fits"), range=[-0.2, 1.05]),
+        xaxis=dict(title=dict(text="observed Pearson r"), range=[-0.25, 1.05]),
+        yaxis=dict(title=dict(text="Pearson r of the rank-1 fits"), range=[-0.25, 1.05]),
         height=520, margin=dict(l=60, r=20, t=70, b=60),
     )
     return figure

@@ -27,7 +27,7 @@ import pandas as pd
 from paper_code.correlation import CORRELATION_KINDS
 from paper_code.extras import require
 from paper_code.figures.renderer import PLOTLY_CONFIG, in_book_build
-from paper_code.figures.style import CORRELATION_COLORSCALE, surface_scene, title_below_modebar, zero_plane
+from paper_code.figures.style import CORRELATION_COLORSCALE, colorbar, surface_scene, title_below_modebar, zero_plane
 from paper_code.labels import KIND_LABELS, describe, pair_label, reg_label
 from paper_code.results import Results
 from paper_code.studies.grid import Study
@@ -138,7 +138,7 @@ def explorer_figure(runs: Sequence[ExplorerRun], pairs: Sequence[str], kind: str
         hovertemplate=("layer %{x}<br>tasks learned %{y}<br>Pearson r = %{customdata[0]:.3f}"
                        "<br>Spearman ρ = %{customdata[1]:.3f}<extra></extra>"),
         colorscale=CORRELATION_COLORSCALE, cmin=-1.0, cmax=1.0, name="correlation",
-        colorbar=dict(title=dict(text="corr."), tickvals=[-1, -0.5, 0, 0.5, 1], len=0.6, y=0.55),
+        colorbar=colorbar("corr.", tickvals=[-1, -0.5, 0, 0.5, 1], len=0.6, y=0.55),
     )
     figure = go.Figure([surface, zero_plane(layers, [1, max(tasks)])])
     menus = [None, None, None]

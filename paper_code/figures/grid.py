@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from paper_code.extras import require
-from paper_code.figures.style import CORRELATION_COLORSCALE, METHOD_COLORS, surface_scene, title_below_modebar
+from paper_code.figures.style import CORRELATION_COLORSCALE, METHOD_COLORS, colorbar, surface_scene, title_below_modebar
 from paper_code.labels import KIND_LABELS, pair_label, reg_label
 from paper_code.studies.grid import LambdaChoice
 
@@ -22,14 +22,20 @@ make_subplots = require("plotly.subplots", "book").make_subplots
 def lambda_curves(summary: pd.DataFrame, choices: Mapping[str, LambdaChoice]) -> go.Figure:
     """Final average accuracy and average forgetting against λ (log axis), mean ± std over seeds.
 
-    The selected λ of each regularizer is drawn as a large open marker;
-    fine-tuning, which has no λ, is a dashed horizontal line on both panels.
+    The selected λ of each regularizer is drawn as a large open marker. The axes span the EWC runs only:
+    fine-tuning (no λ) sits far below in accuracy and far above in forgetting, and a line at its value would
+    squeeze every EWC curve into a thin band; its numbers are given under the panels' titles instead.
     """
-    figure = make_subplots(rows=1, cols=2, subplot_titles=("final average accuracy", "average forgetting"),
-                           horizontal_spacing=0.1)
-    regs = [r for r in METHOD_COLORS if r in set(summary.reg) and r != "none"]
+    ewc = summary[summary.reg != "none"]
+    none = summary[summary.reg == "none"]
+    titles = []
+    for metric, name in (("accuracy", "final average accuracy"), ("forgetting", "average forgetting")):
+        below = "" if none.empty else f"<br><sup>fine-tuning (no penalty): {float(none.iloc[0][f'{metric}_mean']):.3f}</sup>"
+        titles.append(name + below)
+    figure = make_subplots(rows=1, cols=2, subplot_titles=titles, horizontal_spacing=0.1)
+    regs = [r for r in METHOD_COLORS if r in set(ewc.reg)]
     for reg in regs:
-        rows = summary[summary.reg == reg].sort_values("lam")
+        rows = ewc[ewc.reg == reg].sort_values("lam")
         for col, metric in ((1, "accuracy"), (2, "forgetting")):
             figure.add_scatter(
                 x=rows.lam, y=rows[f"{metric}_mean"], mode="lines+markers", row=1, col=col,
@@ -47,21 +53,21 @@ def lambda_curves(summary: pd.DataFrame, choices: Mapping[str, LambdaChoice]) ->
                                 line=dict(width=3, color=METHOD_COLORS[reg])),
                     legendgroup=reg, showlegend=False, hoverinfo="skip",
                 )
-    if "none" in set(summary.reg):
-        none = summary[summary.reg == "none"].iloc[0]
-        for col, metric in ((1, "accuracy"), (2, "forgetting")):
-            figure.add_hline(y=float(none[f"{metric}_mean"]), line=dict(color=METHOD_COLORS["none"], dash="dash"),
-                             row=1, col=col)
-        figure.add_scatter(x=[None], y=[None], mode="lines", line=dict(color=METHOD_COLORS["none"], dash="dash"),
-                           name=reg_label("none"))
+    for col, metric in ((1, "accuracy"), (2, "forgetting")):
+        if ewc.empty:
+            continue
+        spread = ewc[f"{metric}_std"].fillna(0)
+        low, high = float((ewc[f"{metric}_mean"] - spread).min()), float((ewc[f"{metric}_mean"] + spread).max())
+        pad = 0.08 * max(high - low, 1e-3)
+        figure.update_yaxes(range=[low - pad, high + pad], row=1, col=col)
     figure.update_xaxes(type="log", title_text="λ (log scale)")
     figure.update_yaxes(title_text="final average accuracy", row=1, col=1)
     figure.update_yaxes(title_text="average forgetting", row=1, col=2)
     figure.update_layout(
         title=title_below_modebar("EWC strength λ: mean ± std over seeds (open circle: selected λ)"),
         legend=dict(orientation="h", y=-0.25),
-        height=470,
-        margin=dict(l=60, r=20, t=80, b=110),
+        height=490,
+        margin=dict(l=60, r=20, t=110, b=110),
     )
     return figure
 
@@ -119,7 +125,7 @@ def band_surfaces(band: pd.DataFrame, pairs: Sequence[str], kind: str = "pearson
         custom = np.stack([mean.to_numpy(), std.to_numpy()], axis=-1)
         traces.append(go.Surface(x=layers, y=tasks, z=mean.to_numpy(), customdata=custom, hovertemplate=hover,
                                  colorscale=CORRELATION_COLORSCALE, cmin=-1, cmax=1, name="mean",
-                                 colorbar=dict(title=dict(text="corr."), len=0.75)))
+                                 colorbar=colorbar("corr.", len=0.75)))
         for sign in (-1, 1):
             traces.append(go.Surface(x=layers, y=tasks, z=(mean + sign * std).to_numpy(), opacity=0.3,
                                      colorscale=[[0, "rgb(80,80,80)"], [1, "rgb(80,80,80)"]], showscale=False,
@@ -147,7 +153,7 @@ def per_task_surfaces(frame: pd.DataFrame, pairs: Sequence[str], kind: str = "pe
                  "<br>this task only %{customdata[1]:.3f}<extra></extra>")
         traces.append(go.Surface(x=layers, y=tasks, z=accumulated.to_numpy(), customdata=custom, hovertemplate=hover,
                                  colorscale=CORRELATION_COLORSCALE, cmin=-1, cmax=1, name="accumulated",
-                                 colorbar=dict(title=dict(text="corr."), len=0.75)))
+                                 colorbar=colorbar("corr.", len=0.75)))
         traces.append(go.Surface(x=layers, y=tasks, z=per_task.to_numpy(), customdata=custom, hovertemplate=hover,
                                  colorscale=[[0, "rgb(40,40,40)"], [1, "rgb(40,40,40)"]], showscale=False,
                                  opacity=0.45, name="per task"))
@@ -158,23 +164,31 @@ def per_task_surfaces(frame: pd.DataFrame, pairs: Sequence[str], kind: str = "pe
 
 
 def difference_heatmap(frame: pd.DataFrame, pairs: Sequence[str], kind: str = "pearson") -> go.Figure:
-    """Per-task minus accumulated correlation for every pair and layer (columns) after each task (rows)."""
+    """Per-task minus accumulated correlation: one row per pair and layer, one column per task learned.
+
+    The colour scale is symmetric about zero and ends at the largest difference (rounded up to a tenth), not at
+    ±1: the differences are small, and on ±1 they would all look white.
+    """
     pairs = [p for p in pairs if (frame.pair == p).any()]
-    columns = [(pair, layer) for pair in pairs for layer in sorted(frame[frame.pair == pair].layer.unique())]
+    rows = [(pair, layer) for pair in pairs for layer in sorted(frame[frame.pair == pair].layer.unique())]
     tasks = sorted(frame.task.unique())
     indexed = frame.set_index(["pair", "layer", "task"]).difference
-    z = np.array([[indexed.get((pair, layer, task), np.nan) for pair, layer in columns] for task in tasks])
-    labels = [f"{pair_label(pair)} L{layer}" for pair, layer in columns]
+    z = np.array([[indexed.get((pair, layer, task), np.nan) for task in tasks] for pair, layer in rows])
+    labels = [f"{pair_label(pair)} L{layer}" for pair, layer in rows]
+    largest = float(np.nanmax(np.abs(z))) if np.isfinite(z).any() else 0.1
+    bound = max(0.1, float(np.ceil(largest * 10 - 1e-9) / 10))
     figure = go.Figure(go.Heatmap(
-        x=labels, y=tasks, z=z, zmin=-1, zmax=1, colorscale=CORRELATION_COLORSCALE, texttemplate="%{z:.2f}",
-        hovertemplate="%{x}<br>tasks learned %{y}<br>per-task − accumulated = %{z:.3f}<extra></extra>",
-        colorbar=dict(title=dict(text="difference")),
+        x=tasks, y=labels, z=z, zmin=-bound, zmax=bound, colorscale=CORRELATION_COLORSCALE, texttemplate="%{z:.2f}",
+        textfont=dict(size=11),
+        hovertemplate="%{y}<br>tasks learned %{x}<br>per-task − accumulated = %{z:.3f}<extra></extra>",
+        colorbar=colorbar("difference"),
     ))
     figure.update_layout(
-        title=title_below_modebar(f"Per-task minus accumulated correlation ({KIND_LABELS[kind]}, seed mean)"),
-        xaxis=dict(title=dict(text="pair and layer (L1 = input … L3 = output)"), tickangle=-45, automargin=True),
-        yaxis=dict(title=dict(text="tasks learned"), tickvals=tasks, autorange="reversed"),
-        height=max(340, 160 + 30 * len(tasks)),
-        margin=dict(l=60, r=20, t=70, b=120),
+        title=title_below_modebar(f"Per-task minus accumulated correlation ({KIND_LABELS[kind]}, seed mean)<br>"
+                                  f"<sup>colour scale ±{bound:g}; rows: pair and layer (L1 = input … L3 = output)</sup>"),
+        xaxis=dict(title=dict(text="tasks learned"), tickvals=tasks, side="bottom"),
+        yaxis=dict(autorange="reversed", automargin=True, ticklabelstandoff=4),
+        height=150 + 26 * len(rows),
+        margin=dict(l=20, r=20, t=84, b=50),
     )
     return figure

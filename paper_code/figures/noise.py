@@ -38,7 +38,7 @@ def noise_scatter(both: pd.DataFrame, kind: str = "pearson") -> "go.Figure":
     figure.update_layout(
         title=title_below_modebar(f"Rounding noise against seed spread, one point per cell ({KIND_LABELS[kind]})"),
         xaxis=dict(title=dict(text="σ over the study's seeds"), range=[0, top]),
-        yaxis=dict(title=dict(text="σ of one seed under rounding alone"), range=[0, top]),
+        yaxis=dict(title=dict(text="σ of one seed under rounding alone"), range=[0, top], ticklabelstandoff=6),
         legend=dict(orientation="h", y=-0.2),
         height=520,
         margin=dict(l=60, r=20, t=70, b=110),

@@ -18,6 +18,7 @@ from paper_code.extras import require
 from paper_code.figures.style import (
     CORRELATION_COLORSCALE,
     LAYER_AXIS,
+    colorbar,
     surface_scene,
     title_below_modebar,
     zero_plane,
@@ -102,7 +103,7 @@ def correlation_surface(
                 colorscale=CORRELATION_COLORSCALE,
                 cmin=-1.0,
                 cmax=1.0,
-                colorbar=dict(title=dict(text="corr."), tickvals=[-1, -0.5, 0, 0.5, 1], len=0.75),
+                colorbar=colorbar("corr.", tickvals=[-1, -0.5, 0, 0.5, 1], len=0.75),
                 name=KIND_LABELS[k],
                 visible=k == kind,
             )
@@ -150,7 +151,7 @@ def correlation_heatmap(
             colorscale=CORRELATION_COLORSCALE,
             texttemplate="%{z:.2f}",
             hovertemplate="%{x}<br>tasks learned %{y}<br>" + KIND_LABELS[k] + " = %{z:.3f}<extra></extra>",
-            colorbar=dict(title=dict(text="corr."), tickvals=[-1, -0.5, 0, 0.5, 1]),
+            colorbar=colorbar("corr.", tickvals=[-1, -0.5, 0, 0.5, 1]),
             name=KIND_LABELS[k],
             visible=k == kind,
         )
@@ -177,31 +178,42 @@ def correlation_heatmap(
 
 
 def accuracy_heatmap(accuracy: pd.DataFrame, title: str = "Test accuracy on every task as tasks are learned") -> go.Figure:
-    """The accuracy matrix: row = tasks learned so far, column = task evaluated, values printed."""
+    """The accuracy matrix: row = tasks learned so far, column = task evaluated, values printed.
+
+    Cells of tasks not learned yet (above the diagonal) sit near chance; they are printed in grey, outside the
+    colour scale, so the scale spends its range on what the network learned and kept.
+    """
     matrix = accuracy.pivot(index="after_task", columns="eval_task", values="accuracy").sort_index().sort_index(axis=1)
     after = [int(t) for t in matrix.index]
     evaluated = [int(t) for t in matrix.columns]
-    figure = go.Figure(
+    values = matrix.to_numpy()
+    unseen = np.array([[task > learned for task in evaluated] for learned in after])
+    figure = go.Figure([
         go.Heatmap(
-            x=evaluated,
-            y=after,
-            z=matrix.to_numpy(),
-            zmin=0.0,
-            zmax=1.0,
-            colorscale="Viridis",
-            texttemplate="%{z:.2f}",
+            x=evaluated, y=after, z=np.where(unseen, np.nan, values), zmin=0.0, zmax=1.0, colorscale="Viridis",
+            texttemplate="%{z:.2f}", name="learned",
             hovertemplate="after task %{y}<br>evaluated on task %{x}<br>accuracy %{z:.4f}<extra></extra>",
-            colorbar=dict(title=dict(text="accuracy")),
-        )
-    )
+            colorbar=colorbar("accuracy"),
+        ),
+        go.Heatmap(
+            x=evaluated, y=after, z=np.where(unseen, values, np.nan), zmin=0.0, zmax=1.0,
+            colorscale=[[0, UNSEEN_GREY], [1, UNSEEN_GREY]], showscale=False, texttemplate="%{z:.2f}",
+            textfont=dict(color="#555555"), name="not learned yet",
+            hovertemplate="after task %{y}<br>task %{x}, not learned yet<br>accuracy %{z:.4f}<extra></extra>",
+        ),
+    ])
     figure.update_layout(
-        title=title_below_modebar(title),
+        title=title_below_modebar(title + "<br><sup>grey: tasks not learned yet (chance is 0.10)</sup>"),
         xaxis=dict(title=dict(text="task evaluated"), tickvals=evaluated),
         yaxis=dict(title=dict(text="tasks learned"), tickvals=after, autorange="reversed"),
-        height=max(290, 110 + 36 * len(after)),
-        margin=dict(l=60, r=20, t=70, b=50),
+        height=max(300, 120 + 36 * len(after)),
+        margin=dict(l=60, r=20, t=84, b=50),
     )
     return figure
+
+
+#: The fill of the accuracy matrix's cells of tasks not learned yet.
+UNSEEN_GREY = "#e6e6e6"
 
 
 #: How each measure of the labelled output is named on the figure.
@@ -233,30 +245,39 @@ def labelled_output_shares(band: pd.DataFrame, title: str | None = None) -> go.F
     return figure
 
 
-def agreement_bars(table: pd.DataFrame, kind: str = "spearman", title: str | None = None) -> go.Figure:
-    """Grouped bars of per-layer correlations between an importance and its approximation.
+def agreement_dots(table: pd.DataFrame, kind: str = "spearman", title: str | None = None) -> go.Figure:
+    """Per-layer correlation between each importance and its approximation: one row per comparison, one dot per
+    layer.
 
-    ``table`` has columns ``comparison``, ``layer`` and ``pearson``/``spearman`` (one row per
-    comparison and layer), as returned by :func:`paper_code.analysis.explanation.explanation_check`.
+    ``table`` has columns ``comparison``, ``layer`` and ``pearson``/``spearman`` (one row per comparison and
+    layer), as returned by :func:`paper_code.analysis.explanation.explanation_check`. Rows rather than grouped
+    bars: ten comparisons in three groups leave bars too thin to label, and the comparisons' names fit on an axis
+    where a legend would squeeze the plot.
     """
     _check_kind(kind)
+    comparisons = list(dict.fromkeys(table["comparison"]))
+    lowest = float(table[kind].min()) if table[kind].notna().any() else 0.0
+    low = min(0.0, float(np.floor((lowest - 0.05) * 10) / 10))
     figure = go.Figure()
-    for comparison, rows in table.groupby("comparison", sort=False):
-        figure.add_bar(
-            x=[f"layer {int(layer)}" for layer in rows["layer"]],
-            y=rows[kind],
-            name=str(comparison),
-            text=[f"{v:.2f}" for v in rows[kind]],
-            textposition="outside",
-            hovertemplate="%{x}<br>" + KIND_LABELS[kind] + " = %{y:.3f}<extra>" + str(comparison) + "</extra>",
+    for layer, rows in table.groupby("layer"):
+        figure.add_scatter(
+            x=rows[kind], y=rows["comparison"].astype(str), mode="markers", name=f"layer {int(layer)}",
+            marker=dict(size=11, symbol=LAYER_SYMBOLS.get(int(layer), "circle"), color=LAYER_COLORS.get(int(layer))),
+            hovertemplate="%{y}<br>layer " + str(int(layer)) + ": " + KIND_LABELS[kind] + " = %{x:.3f}<extra></extra>",
         )
     figure.update_layout(
         title=title_below_modebar(title or f"How well the approximations track the importances ({KIND_LABELS[kind]})"),
-        barmode="group",
-        xaxis=dict(title=dict(text=LAYER_AXIS)),
-        yaxis=dict(title=dict(text=KIND_LABELS[kind]), range=[-1, 1.15]),
-        legend=dict(orientation="h", y=-0.2),
-        height=450,
-        margin=dict(l=60, r=20, t=70, b=80),
+        # From zero (or the lowest value) to 1: on [-1, 1] the dots of one row would sit on each other.
+        xaxis=dict(title=dict(text=KIND_LABELS[kind]), range=[low, 1.02], zeroline=True),
+        yaxis=dict(categoryorder="array", categoryarray=comparisons[::-1], automargin=True, ticklabelstandoff=6),
+        legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom", title=dict(text=LAYER_AXIS + ":")),
+        height=140 + 34 * len(comparisons),
+        margin=dict(l=20, r=20, t=110, b=50),
     )
     return figure
+
+
+#: Marker and colour of each layer in figures that set layers side by side (shades of one blue, so they are not
+#: read as methods).
+LAYER_SYMBOLS = {1: "circle", 2: "square", 3: "diamond"}
+LAYER_COLORS = {1: "#9ecae1", 2: "#4292c6", 3: "#08306b"}

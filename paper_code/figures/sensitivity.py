@@ -46,7 +46,7 @@ def key_numbers_figure(frame: pd.DataFrame) -> "go.Figure":
         figure.update_xaxes(title_text=f"Pearson r (paper: {number.paper})", title_font_size=11, row=row, col=col)
     figure.update_annotations(font_size=12)
     figure.update_layout(
-        height=340 * rows, margin=dict(l=110, r=20, t=90, b=40),
+        height=340 * rows + 40, margin=dict(l=110, r=20, t=140, b=40),
         title=title_below_modebar("Key numbers under each variant: seed mean ± std<br>"
                                   "<sup>blue: the default; green: meets the paper</sup>"),
     )

@@ -45,6 +45,9 @@ MULTILINE_LIFT = 12
 
 #: The layer axis of every correlation figure, spelled out once.
 LAYER_AXIS = "layer (1 = input … 3 = output)"
+#: The 3D scenes name the layer axis briefly and put "input"/"output" on its end ticks instead: a long title
+#: there is drawn across the first tick label.
+SCENE_LAYER_TITLE = "layer"
 
 #: Where every 3D correlation figure is seen from: far enough that the z axis keeps its title in view.
 CAMERA_EYE = dict(x=1.8, y=-1.8, z=1.0)
@@ -55,13 +58,16 @@ def surface_scene(layers: Sequence[int], tasks: Sequence[int], z_title: str, pad
 
     ``pad_layers`` leaves a tenth of a layer either side, so a surface drawn edge to edge is not clipped.
     """
-    layer_axis = dict(title=dict(text=LAYER_AXIS), tickvals=list(layers))
+    ends = {min(layers): f"{min(layers)} input", max(layers): f"{max(layers)} output"}
+    layer_axis = dict(title=dict(text=SCENE_LAYER_TITLE), tickvals=list(layers),
+                      ticktext=[ends.get(layer, str(layer)) for layer in layers])
     if pad_layers:
         layer_axis["range"] = [min(layers) - 0.1, max(layers) + 0.1]
     return dict(
         xaxis=layer_axis,
         yaxis=dict(title=dict(text="tasks learned"), tickvals=list(tasks)),
-        zaxis=dict(title=dict(text=z_title), range=[-1, 1]),
+        # No tick at −1: it sits on the corner where the layer axis's first tick label is drawn.
+        zaxis=dict(title=dict(text=z_title), range=[-1, 1], tickvals=[-0.5, 0, 0.5, 1]),
         camera=dict(eye=CAMERA_EYE),
         aspectmode="manual",
         aspectratio=dict(x=1, y=1.3, z=0.8),
@@ -81,6 +87,12 @@ def zero_plane(layers: Sequence[int], tasks: Sequence[int]) -> "go.Surface":
         hoverinfo="skip",
         name="z = 0",
     )
+
+
+def colorbar(title: str, **settings) -> dict:
+    """A colour bar whose title runs down its right side: on top (plotly's default) a title wider than the bar
+    is drawn over the first tick label."""
+    return dict(title=dict(text=title, side="right"), **settings)
 
 
 def title_below_modebar(text: str, size: int | None = None) -> dict:
