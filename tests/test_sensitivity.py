@@ -101,5 +101,5 @@ def test_an_unpaired_variant_shows_its_numbers_but_no_change():
     assert row["mean"] == pytest.approx(0.72) and pd.isna(row["change"]) and row["unpaired"]
     from paper_code.book.sensitivity import key_table
 
-    cell = key_table(frame.reset_index()).set_index("number").iloc[0]["optimizer reset"]
+    cell = key_table(frame.reset_index()).set_index("key number").iloc[0]["optimizer reset"]
     assert "not paired" in cell

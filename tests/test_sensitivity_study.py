@@ -120,3 +120,45 @@ def test_each_claim_of_the_discussion_quotes_its_own_key_numbers():
     squaring = claim_sensitivity(frame, SENSITIVITY_KEYS["3.1-fis-mas2"])
     assert squaring.startswith("FIS–MAS² minus MAS–FIS") and "smallest MAS–FIS" not in squaring
     assert "smallest MAS–FIS" in claim_sensitivity(frame, SENSITIVITY_KEYS["3.1-mas-fis"])
+
+
+def test_every_findings_sentence_matches_the_table():
+    """Each claim's sentence on the sensitivity page says what the table under it shows: a variant it names as
+    breaking the claim has a number there without ✓, one it names as meeting it has ✓, "no single choice" means
+    no variant column has ✓, and the variant that moves the number furthest reaches the value the table gives."""
+    import re
+
+    from paper_code.book.sensitivity import TABLE_GROUPS, findings, key_table
+    from paper_code.studies.sensitivity import KEY_NUMBERS_FILE, read_key_numbers, summary
+
+    frame = summary(read_key_numbers(ROOT / KEY_NUMBERS_FILE))
+    # The page's two tables, joined back into one row per key number.
+    halves = [key_table(frame, group).set_index("key number") for group in TABLE_GROUPS]
+    table = halves[0].join(halves[1].drop(columns=["paper", "default"]))
+    # Column headers may add the task a variant is measured from: "λ = 1 (Δ from task 2)".
+    table.columns = [c.split(" (Δ from task")[0] for c in table.columns]
+    variants = [c for c in table.columns if c not in ("paper", "default")]
+    assert len(variants) == frame.variant.nunique() - 1
+    checked = 0
+    for line in findings(frame).text.splitlines():
+        head = re.match(r"- \*\*(\S+), (.+?)\*\*: ", line)
+        assert head, line
+        cells = table.loc[f"{head.group(1)} {head.group(2)}"]
+        furthest = re.search(r"furthest toward the paper's value is \*(.+?)\*.*?, to (-?\d\.\d{3})\. ", line)
+        if furthest:
+            assert cells[furthest.group(1)].startswith(furthest.group(2)), (line, cells[furthest.group(1)])
+        named = re.findall(r"\*([^*]+)\*", line.split(". It ", 1)[-1]) if ". It " in line else []
+        if "It no longer holds under" in line:
+            assert named and all(cells[v] != "–" and not cells[v].endswith("✓") for v in named), (line, cells)
+            assert all(cells[v].endswith("✓") for v in variants if v not in named and cells[v] != "–"), line
+        elif "It holds under every variant" in line:
+            assert all(cells[v].endswith("✓") for v in variants if cells[v] != "–"), (line, cells)
+        elif "No single choice reproduces it" in line:
+            assert not any(cells[v].endswith("✓") for v in variants), (line, cells)
+        else:
+            holding = re.search(r"It holds under the variants? (.+)\.$", line)
+            assert holding, line
+            named = re.findall(r"\*([^*]+)\*", holding.group(1))
+            assert sorted(named) == sorted(v for v in variants if cells[v].endswith("✓")), (line, cells)
+        checked += 1
+    assert checked == len(table)

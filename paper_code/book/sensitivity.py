@@ -8,7 +8,7 @@ import pandas as pd
 
 from paper_code.book.render import Markdown
 from paper_code.labels import variant_label
-from paper_code.studies.sensitivity import KEY_NUMBERS, VARIANT_CHOICES, toward_paper
+from paper_code.studies.sensitivity import KEY_NUMBERS, MEASUREMENT_VARIANTS, VARIANT_CHOICES, toward_paper
 
 
 def _pm(row: pd.Series) -> str:
@@ -17,31 +17,58 @@ def _pm(row: pd.Series) -> str:
 
 
 def _change(row: pd.Series) -> str:
-    """The paired change from the default, with its 95 % interval, or why there is none."""
+    """The paired change from the default, with its 95 % interval, or why there is none (the page's text says
+    what "not paired" and "unchanged" mean)."""
     if pd.isna(row.get("change", float("nan"))):
-        return " (not paired: its runs trained differently from the default's on task 1)" if row.get("unpaired") else ""
+        return " (not paired)" if row.get("unpaired") else ""
     if row["change"] == 0 and row.get("change_ci", 0) == 0:
-        return " (unchanged: this choice does not enter this number)"
+        return " (unchanged)"
     interval = "" if pd.isna(row.get("change_ci", float("nan"))) else f" ± {row['change_ci']:.3f}"
     tasks = "" if pd.isna(row.get("from_task")) or row["from_task"] == 1 else f", tasks {int(row['from_task'])}+"
     return f" (Δ {row['change']:+.3f}{interval}{tasks})"
 
 
-def key_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """Key numbers (rows) under each variant (columns): mean ± std over seeds, and for a variant its change from
-    the default paired by seed, with its 95 % interval, on the tasks the variant can move; ✓ where the paper's
-    condition holds."""
-    variants = list(dict.fromkeys(frame["variant"]))
+#: The two halves of the key-number table: a variant of what is measured, or of how the network is trained. One
+#: table of every variant would be 13 columns, too wide for a page.
+TABLE_GROUPS = ("measured", "trained")
+
+
+def _cell(row: pd.Series, default: bool) -> str:
+    """A table cell: the default's mean ± std; a variant's mean and its paired change (its spread is on the
+    figure above, and its first task in the column's header); ✓ where the paper's condition holds."""
+    if default:
+        text = _pm(row)
+    elif pd.isna(row.get("change", float("nan"))):
+        text = f"{row['mean']:.3f}" + _change(row)
+    elif row["change"] == 0 and row.get("change_ci", 0) == 0:
+        text = f"{row['mean']:.3f} (unchanged)"
+    else:
+        interval = "" if pd.isna(row.get("change_ci", float("nan"))) else f" ± {row['change_ci']:.3f}"
+        text = f"{row['mean']:.3f} (Δ {row['change']:+.3f}{interval})"
+    return text + (" ✓" if row["holds"] else "")
+
+
+def _column(frame: pd.DataFrame, variant: str) -> str:
+    """A variant's column header, with the first task its change is measured from where that is not task 1."""
+    first = frame.loc[frame["variant"] == variant, "from_task"].max() if "from_task" in frame else float("nan")
+    return variant_label(variant) + ("" if pd.isna(first) or first <= 1 else f" (Δ from task {int(first)})")
+
+
+def key_table(frame: pd.DataFrame, group: str | None = None) -> pd.DataFrame:
+    """Key numbers (rows) under the default and each variant of ``group`` (columns; every variant when None):
+    the default's mean ± std over seeds; a variant's mean and its change from the default paired by seed, with its
+    95 % interval, on the tasks the variant can move; ✓ where the paper's condition holds."""
+    if group is not None and group not in TABLE_GROUPS:
+        raise ValueError(f"group must be one of {', '.join(TABLE_GROUPS)}, got {group!r}")
+    variants = [v for v in dict.fromkeys(frame["variant"])
+                if group is None or v == "default" or (v in MEASUREMENT_VARIANTS) == (group == "measured")]
     rows = []
     for number in KEY_NUMBERS:
         cells = frame[frame["key"] == number.key].set_index("variant")
-        row = {"claim": number.claim, "number": number.label, "paper": number.paper}
+        row = {"key number": f"{number.claim} {number.label}", "paper": number.paper}
         for variant in variants:
-            if variant in cells.index and pd.notna(cells.loc[variant, "mean"]):
-                cell = cells.loc[variant]
-                row[variant_label(variant)] = _pm(cell) + _change(cell) + (" ✓" if cell["holds"] else "")
-            else:
-                row[variant_label(variant)] = "–"
+            has = variant in cells.index and pd.notna(cells.loc[variant, "mean"])
+            row[_column(frame, variant)] = _cell(cells.loc[variant], variant == "default") if has else "–"
         rows.append(row)
     return pd.DataFrame(rows)
 

@@ -61,6 +61,10 @@ VARIANT_CHOICES: dict[str, str] = {
     "per_task": "each task's own importances instead of their sum",
 }
 
+#: The variants that change what is measured on the default's own training (the rest train anew: λ, the
+#: optimizer, SI's gradient).
+MEASUREMENT_VARIANTS: tuple[str, ...] = ("per_task", "mas_logits", "all_rows", "biases")
+
 
 @dataclass(frozen=True)
 class KeyNumber:
