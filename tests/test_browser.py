@@ -22,7 +22,7 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = ROOT / "_build" / "screenshots"
-PAGES = sorted(list(FIGURES) + ["intro", "reproduce"])
+PAGES = sorted(list(FIGURES) + ["intro", "glossary", "references"])
 MATH_PAGES = ("intro", "methodology", "s3_1_mas_fis", "reproduce")
 CDN_SCRIPT = "https://cdn.jsdelivr.net/npm/plotly.js-dist-min@2.35.2/plotly.min.js"
 #: Figures inside the explore page's dashboard panel (surface, heatmap, accuracy; the small run has one seed, so
@@ -110,6 +110,72 @@ FIGURE_REPORT = """() => Array.from(document.querySelectorAll('.plotly-graph-div
 }))"""
 
 
+#: Every text a plotly figure draws in SVG (3D scenes draw their axes in WebGL, out of reach), with the size it
+#: is drawn at on screen (plotly shrinks bar labels by a transform, so the CSS font size alone would not tell).
+#: Texts of closed dropdown menus and of the modebar are left out: they are not shown.
+FIGURE_TEXTS = """() => {
+  const article = document.querySelector('article.bd-article') || document.querySelector('main') || document.body;
+  const page = article.getBoundingClientRect();
+  return Array.from(document.querySelectorAll('.plotly-graph-div')).map((div, index) => {
+    const r = div.getBoundingClientRect();
+    const texts = Array.from(div.querySelectorAll('svg text')).filter(t => {
+      const style = getComputedStyle(t), box = t.getBoundingClientRect();
+      return t.textContent.trim() && style.visibility !== 'hidden' && style.display !== 'none' && box.width > 0
+        && !t.closest('.modebar') && !t.closest('.updatemenu-dropdown-button-group');
+    }).map(t => {
+      const box = t.getBoundingClientRect(), m = t.getScreenCTM();
+      return {text: t.textContent.trim().slice(0, 40), box: [box.left, box.top, box.right, box.bottom],
+              size: parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b)};
+    });
+    return {index, title: (div.querySelector('.gtitle') || {}).textContent || '', box: [r.left, r.top, r.right, r.bottom],
+            page: [page.left, page.right], texts};
+  });
+}"""
+
+#: The smallest text a figure may draw, in CSS pixels.
+SMALLEST_TEXT_PX = 10
+
+
+def overlapping(first: list[float], second: list[float], tolerance: float = 1.0) -> bool:
+    """Whether two boxes (left, top, right, bottom) share more than ``tolerance`` pixels each way."""
+    return (min(first[2], second[2]) - max(first[0], second[0]) > tolerance
+            and min(first[3], second[3]) - max(first[1], second[1]) > tolerance)
+
+
+def legibility_problems(name: str, figures: list[dict]) -> list[str]:
+    """What keeps a reader from reading a page's figures: a figure wider than the text column, a text smaller than
+    SMALLEST_TEXT_PX, two texts drawn over each other, a text outside its figure."""
+    problems = []
+    for figure in figures:
+        where = f"{name}, figure {figure['index'] + 1} ({figure['title'][:50]!r})"
+        left, top, right, bottom = figure["box"]
+        if left < figure["page"][0] - 1 or right > figure["page"][1] + 1:
+            problems.append(f"{where}: {right - left:.0f} px wide, wider than the page")
+        texts = figure["texts"]
+        for text in texts:
+            if text["size"] < SMALLEST_TEXT_PX - 0.05:
+                problems.append(f"{where}: {text['text']!r} drawn at {text['size']:.1f} px")
+            if text["box"][0] < left - 1 or text["box"][2] > right + 1:
+                problems.append(f"{where}: {text['text']!r} runs outside the figure")
+        for i, first in enumerate(texts):
+            for second in texts[i + 1:]:
+                if overlapping(first["box"], second["box"]):
+                    problems.append(f"{where}: {first['text']!r} overlaps {second['text']!r}")
+    return problems
+
+
+def test_overlap_and_size_rules():
+    assert overlapping([0, 0, 10, 10], [5, 5, 20, 20]) and not overlapping([0, 0, 10, 10], [10, 0, 20, 10])
+    figure = {"index": 0, "title": "t", "box": [100, 0, 500, 300], "page": [90, 510],
+              "texts": [{"text": "0.84", "box": [200, 10, 220, 20], "size": 12},
+                        {"text": "0.86", "box": [215, 10, 235, 20], "size": 12},
+                        {"text": "tiny", "box": [300, 10, 310, 20], "size": 7}]}
+    problems = legibility_problems("p", [figure])
+    assert any("'0.84' overlaps '0.86'" in p for p in problems) and any("'tiny' drawn at 7.0 px" in p for p in problems)
+    figure["box"] = [80, 0, 520, 300]
+    assert any("wider than the page" in p for p in legibility_problems("p", [figure]))
+
+
 EXPLORER_STATE = """() => { const gd = document.querySelector('.plotly-graph-div'), trace = gd._fullData[0];
   return {title: gd.layout.title.text, z: trace.z.map(row => Array.from(row))}; }"""
 
@@ -137,8 +203,9 @@ def ids_in(path: Path) -> set[str]:
 
 def test_every_page_renders_offline(html, tmp_path):
     browser = Browser(tmp_path)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    (SCREENSHOTS / "pages").mkdir(parents=True, exist_ok=True)
     links: dict[str, list[str]] = {}
+    illegible: list[str] = []
     try:
         for name in PAGES:
             url = (html / "book" / f"{name}.html").as_uri()
@@ -195,12 +262,17 @@ def test_every_page_renders_offline(html, tmp_path):
                 page.evaluate(f"() => window.scrollTo(0, document.querySelector('{anchor}').getBoundingClientRect().top + window.scrollY - 250)")
                 page.wait_for_timeout(500)
                 page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
+            # Every figure legible at 1280 px; the whole page kept as a picture for a reader's check.
+            illegible += legibility_problems(name, page.evaluate(FIGURE_TEXTS))
+            page.evaluate("() => window.scrollTo(0, 0)")
+            page.screenshot(path=str(SCREENSHOTS / "pages" / f"{name}.png"), full_page=True)
             links[url] = page.evaluate("() => Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'))")
         assert not [e for e in browser.errors if "THEBE_JS_URL" not in e], browser.errors
     finally:
         outside = browser.close()
     assert outside == [], f"requests left the machine: {outside}"
     assert (SCREENSHOTS / "s3_1_mas_fis.png").stat().st_size > 10_000
+    assert not illegible, "\n".join(illegible)
 
     # Every internal link resolves: the file exists and, for a #fragment, so does the element.
     broken = []
