@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Callable, NoReturn, Sequence
 
 from paper_code._version import DISTRIBUTION, NUMERICS_VERSION, __version__
-from paper_code.config import METHOD_NAMES, Config, with_penalty_method
+from paper_code.config import METHOD_NAMES, STREAMS, Config, with_penalty_method
 from paper_code.errors import PaperCodeError
 from paper_code.locations import DATA_ROOT_RULE
 
@@ -94,7 +94,14 @@ def add_run_arguments(parser: argparse.ArgumentParser, lists: bool = False) -> N
     d = Config()
     add = parser.add_argument
     several = ", a comma-separated list" if lists else ""
-    add("--tasks", type=int, default=d.tasks, help=f"number of permuted-MNIST tasks (default {d.tasks})")
+    add("--tasks", type=int, default=d.tasks, help=f"number of tasks (default {d.tasks}; split MNIST has at most 5)")
+    add("--stream", default=d.stream,
+        help=f"task stream: {', '.join(STREAMS)} (default {d.stream}, the paper's; rotated: task t of T turned by "
+             "180°·t/T; split: five two-digit tasks, each trained and evaluated on its own two output units)")
+    add("--hidden", type=_typed_list(int), default=d.hidden,
+        help=f"hidden layer sizes, comma-separated (default {_shown(d.hidden)}, the paper's 784-300-150-10)")
+    add("--leaky-slope", type=float, default=d.leaky_slope,
+        help=f"negative slope of the hidden units' LeakyReLU; 0 gives ReLU (default {_shown(d.leaky_slope)})")
     add("--epochs", type=int, default=d.epochs, help=f"epochs per task (default {d.epochs})")
     add("--lam", type=_typed_list(float) if lists else float, default=(d.lam,) if lists else d.lam,
         help=f"EWC strength lambda (default {_shown(d.lam)}{several})")
@@ -142,6 +149,9 @@ def config_from_args(args: argparse.Namespace, **overrides: Any) -> Config:
         si_grad=args.si_grad,
         optimizer_state=args.optimizer_state,
         permute_first=args.permute_first,
+        stream=args.stream,
+        hidden=tuple(args.hidden),
+        leaky_slope=args.leaky_slope,
         pairs=args.pairs,
         corr_biases=args.corr_biases,
         train_size=args.train_size,

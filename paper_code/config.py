@@ -49,10 +49,17 @@ OPTIMIZER_STATES: tuple[str, ...] = ("kept", "reset")
 #: Fields added after results were first written, with the value every older results
 #: folder was computed with. Such a folder lacks the field in its ``config.json``.
 #: Folders written before the numerics version was recorded were computed with version 2 (CHANGELOG.md).
-LEGACY_VALUES: dict[str, Any] = {"optimizer_state": "reset", "numerics": 2}
+LEGACY_VALUES: dict[str, Any] = {"optimizer_state": "reset", "numerics": 2, "stream": "permuted", "hidden": [300, 150]}
 
 #: Best EWC-MAS strength of the paper-scale grid search (see README, "Choosing lambda").
 DEFAULT_LAMBDA = 3.0
+
+#: The task streams (:mod:`paper_code.data.streams`): the paper's permuted MNIST, rotated MNIST, split MNIST.
+STREAMS: tuple[str, ...] = ("permuted", "rotated", "split")
+#: Split MNIST has five two-digit tasks.
+SPLIT_TASKS = 5
+#: The paper's hidden layers (784-300-150-10).
+PAPER_HIDDEN: tuple[int, ...] = (300, 150)
 
 
 @dataclass(frozen=True)
@@ -131,6 +138,9 @@ class Config:
     test_size: int = MNIST_TEST_SIZE
     leaky_slope: float = 0.01
     optimizer_state: str = "kept"
+    #: The task stream (:data:`STREAMS`) and the network's hidden layer sizes; ``leaky_slope=0`` makes it ReLU.
+    stream: str = "permuted"
+    hidden: tuple[int, ...] = PAPER_HIDDEN
     #: What the numbers mean (:data:`paper_code._version.NUMERICS_VERSION`): set by the code that computes them,
     #: recorded in every results folder, part of the key. A folder of an older version loads with its own.
     numerics: int = NUMERICS_VERSION
@@ -140,6 +150,8 @@ class Config:
         # Lists from JSON or the CLI become tuples so the dataclass stays hashable.
         object.__setattr__(self, "methods", tuple(self.methods))
         object.__setattr__(self, "pairs", tuple(self.pairs))
+        if isinstance(self.hidden, (list, tuple)):
+            object.__setattr__(self, "hidden", tuple(self.hidden))
         self.validate()
         # Numbers become floats after validation, so that lam=3 and lam=3.0 are one configuration with one key
         # (json.dumps writes them differently).
@@ -191,6 +203,14 @@ class Config:
                 f"optimizer_state={self.optimizer_state!r} is unknown: use 'kept' (one Adam for the whole task "
                 "sequence) or 'reset' (a fresh Adam per task)"
             )
+        if self.stream not in STREAMS:
+            raise ConfigError(f"unknown stream {self.stream!r}: choose from {', '.join(STREAMS)}")
+        if self.stream == "split" and self.tasks > SPLIT_TASKS:
+            raise ConfigError(f"tasks={self.tasks} is out of range for split MNIST: it has {SPLIT_TASKS} two-digit tasks")
+        if not isinstance(self.hidden, tuple) or not self.hidden or not all(
+                isinstance(size, int) and not isinstance(size, bool) and size >= 1 for size in self.hidden):
+            raise ConfigError(f"hidden={self.hidden!r} is not a list of layer sizes: give positive integers, "
+                              "e.g. 300,150 (the paper's)")
         if self.si_grad not in ("total", "task"):
             raise ConfigError(f"si_grad={self.si_grad!r} is unknown: use 'total' (with the EWC penalty) or 'task'")
         for pair_id in self.pairs:
@@ -218,6 +238,7 @@ class Config:
         data = dataclasses.asdict(self)
         data["methods"] = list(self.methods)
         data["pairs"] = list(self.pairs)
+        data["hidden"] = list(self.hidden)
         return data
 
     def identity(self, without: Iterable[str] = ()) -> dict[str, Any]:

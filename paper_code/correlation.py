@@ -89,10 +89,14 @@ def correlate(
     importances: dict[str, dict[str, torch.Tensor]],
     pairs: tuple[Pair, ...] | list[Pair],
     task: int,
-    n_layers: int = 3,
+    n_layers: int | None = None,
     include_biases: bool = False,
 ) -> list[CorrelationRow]:
-    """Correlation rows for every pair and layer of one task's importances."""
+    """Correlation rows for every pair and layer of one task's importances (``n_layers``: every ``fcN`` layer
+    the importances hold, three in the paper's network)."""
+    if n_layers is None:
+        first = next(iter(importances.values()))
+        n_layers = sum(1 for name in first if name.startswith("fc") and name.endswith(".weight"))
     vectors: dict[tuple[str, int, int], torch.Tensor] = {}
     ranks: dict[tuple[str, int, int], torch.Tensor] = {}
 

@@ -31,7 +31,8 @@ from tqdm.auto import tqdm
 from paper_code._version import NUMERICS_VERSION, __version__, code_provenance
 from paper_code.config import Config
 from paper_code.correlation import CORRELATION_COLUMNS, correlate
-from paper_code.data import RAW_MD5, Task, load_mnist, make_permutations, make_tasks
+from paper_code.data import RAW_MD5, Task, load_mnist
+from paper_code.data.streams import stream_tasks
 from paper_code.errors import ConfigError, ResultsError
 from paper_code.importance import METHODS, SITracker, post_training_importances
 from paper_code.importance.per_sample import ParamStats
@@ -159,7 +160,7 @@ class RunState:
 
 
 def _new_model(config: Config, device: torch.device) -> tuple[MLP, torch.optim.Optimizer | None]:
-    model = build_model(config.seed, config.leaky_slope).to(device)
+    model = build_model(config.seed, config.leaky_slope, hidden=config.hidden).to(device)
     # The author's scripts keep one Adam for the whole task sequence (README, "Choices the paper leaves open").
     optimizer = make_optimizer(model, config.lr) if config.optimizer_state == "kept" else None
     return model, optimizer
@@ -260,7 +261,7 @@ def _train(
 
 def _evaluate(state: RunState, tasks: list[Task], number: int) -> list[float]:
     with state.clock.phase("evaluate"):
-        accuracies = [accuracy(state.model, t.test_x, t.test_y) for t in tasks]
+        accuracies = [accuracy(state.model, t.test_x, t.test_y, classes=t.classes) for t in tasks]
     state.accuracy_rows += [
         {"after_task": number, "eval_task": t.index + 1, "accuracy": acc} for t, acc in zip(tasks, accuracies)
     ]
@@ -271,11 +272,11 @@ def _importances(config: Config, state: RunState, task: Task, si_importance: Par
     """This task's importances of every method, on its last ``importance_samples`` training rows; adds them
     to the running sums the penalty and the paper's correlations use."""
     with state.clock.phase("importance"), one_thread(task.train_x.device):
-        samples = slice(task.train_x.shape[0] - config.importance_samples, None)
+        samples = slice(max(0, task.train_x.shape[0] - config.importance_samples), None)
         post_training = [m for m in config.methods if m != "si"]
         per_task = post_training_importances(
             state.model, task.train_x[samples], task.train_y[samples], post_training,
-            seed=config.seed, task=task.index + 1,
+            seed=config.seed, task=task.index + 1, classes=task.classes,
         )
         if si_importance is not None:
             per_task["si"] = si_importance
@@ -373,8 +374,9 @@ def _run_tasks(
     clock = _Stopwatch()
     with clock.phase("data"):
         mnist = load_mnist(Path(data_root) if data_root is not None else None)
-        permutations = make_permutations(config.tasks, config.seed, config.permute_first)
-        tasks = make_tasks(mnist, permutations, config.train_size, config.test_size, device)
+        tasks, permutations = stream_tasks(mnist, config.stream, config.tasks, config.seed,
+                                           permute_first=config.permute_first, train_size=config.train_size,
+                                           test_size=config.test_size, device=device)
     if start_task == 0:
         state = _start(config, out, permutations, device, clock)
     else:

@@ -1,9 +1,9 @@
-"""The paper's network: a 784-300-150-10 fully connected MLP.
+"""The paper's network: a 784-300-150-10 fully connected MLP (other hidden sizes and depths on request).
 
-LeakyReLU follows the two hidden layers; the network returns logits, and the
+LeakyReLU follows the hidden layers (slope 0: ReLU); the network returns logits, and the
 softmax of the paper's output layer is applied where a method needs
 probabilities (the loss, MAS, SIG). Layers are named ``fc1``-``fc3`` so that
-results can speak of layer 1, 2 and 3.
+results can speak of layer 1, 2 and 3 (and on, in a deeper network).
 """
 
 from __future__ import annotations
@@ -72,12 +72,14 @@ class MLP(nn.Module):
         raise AssertionError("unreachable")  # pragma: no cover
 
 
-def build_model(seed: int, leaky_slope: float = 0.01, dtype: torch.dtype = torch.float32) -> MLP:
-    """The paper's MLP with PyTorch's default initialisation, seeded independently of everything else."""
+def build_model(seed: int, leaky_slope: float = 0.01, dtype: torch.dtype = torch.float32,
+                hidden: tuple[int, ...] = LAYER_SIZES[1:-1]) -> MLP:
+    """The MLP 784-``hidden``-10 (the paper's by default) with PyTorch's default initialisation, seeded
+    independently of everything else."""
     generator_state = torch.random.get_rng_state()
     try:
         torch.manual_seed(seed)
-        model = MLP(LAYER_SIZES, leaky_slope).to(dtype)
+        model = MLP((LAYER_SIZES[0], *hidden, LAYER_SIZES[-1]), leaky_slope).to(dtype)
     finally:
         torch.random.set_rng_state(generator_state)
     return model

@@ -21,6 +21,7 @@ from paper_code.data import Task
 from paper_code.importance import SITracker
 from paper_code.importance.per_sample import ParamStats
 from paper_code.model import MLP
+from paper_code.data.streams import active_mask, restrict_logits
 
 
 class EWCPenalty:
@@ -96,6 +97,8 @@ def train_task(
         optimizer = make_optimizer(model, lr)
     params = list(model.parameters())
     n = task.train_x.shape[0]
+    # A split-MNIST task trains its own output units only (paper_code.data.streams); other streams use all ten.
+    mask = active_mask(task.classes, model.sizes[-1], task.train_x.device)
     logs = []
     if si is not None:
         si.begin_task()
@@ -110,7 +113,7 @@ def train_task(
             index = order[start : start + batch_size]
             # index_select gathers rows several times faster than advanced indexing on CPU.
             inputs, labels = task.train_x.index_select(0, index), task.train_y.index_select(0, index)
-            logits = model(inputs)
+            logits = restrict_logits(model(inputs), mask)
             loss = F.cross_entropy(logits, labels)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -133,9 +136,13 @@ def train_task(
 
 
 @torch.no_grad()
-def accuracy(model: MLP, inputs: torch.Tensor, labels: torch.Tensor, batch_size: int = 10_000) -> float:
+def accuracy(model: MLP, inputs: torch.Tensor, labels: torch.Tensor, batch_size: int = 10_000,
+             classes: tuple[int, ...] | None = None) -> float:
+    """Share of ``inputs`` classified as ``labels``; with ``classes`` (a split-MNIST task, whose identity the
+    evaluation knows) the prediction is among those output units only."""
+    mask = active_mask(classes, model.sizes[-1], inputs.device)
     correct = 0
     for start in range(0, inputs.shape[0], batch_size):
-        logits = model(inputs[start : start + batch_size])
+        logits = restrict_logits(model(inputs[start : start + batch_size]), mask)
         correct += int((logits.argmax(1) == labels[start : start + batch_size]).sum())
     return correct / inputs.shape[0]

@@ -8,7 +8,7 @@ import sys
 import pytest
 import torch
 
-from paper_code import data
+from paper_code.data import mnist as data
 from paper_code.data import (
     RAW_MD5,
     HubMissingError,

@@ -29,6 +29,7 @@ import pandas as pd
 import torch
 from torch.nn import functional as F
 
+from paper_code.analysis.trained import require_paper_network
 from paper_code.correlation import average_ranks, pearson
 from paper_code.data import MNISTArrays, load_mnist, make_tasks
 from paper_code.errors import PaperCodeError
@@ -196,6 +197,7 @@ def explanation_check(results: Results, tasks: Iterable[int] | None = None,
     data functions. Nothing is trained.
     """
     config = results.config
+    require_paper_network(config, "the eq. (1)-(3) check")
     if "fis" not in config.methods or "mas" not in config.methods:
         raise PaperCodeError("the eq. (1)-(3) check needs a run that computed both FIS and MAS")
     numbers = list(tasks) if tasks is not None else list(range(1, results.completed_tasks + 1))

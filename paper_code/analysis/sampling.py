@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 import torch
 
+from paper_code.analysis.trained import require_paper_network
 from paper_code.correlation import correlate
 from paper_code.data import MNISTArrays, load_mnist, make_tasks
 from paper_code.errors import PaperCodeError
@@ -44,6 +45,7 @@ def drawn_correlations(results: Results, draws: list[torch.Tensor],
     permuted differently); an identity draw reproduces the run's own ``correlations.csv``.
     """
     config = results.config
+    require_paper_network(config, "the sampling band")
     tasks = results.completed_tasks
     if not task_file(results.path, CHECKPOINTS_DIR, tasks).is_file():
         raise PaperCodeError(f"{results.path} keeps no checkpoints (a committed study trial keeps only its small "

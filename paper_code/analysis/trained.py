@@ -16,7 +16,7 @@ from pathlib import Path
 
 import torch
 
-from paper_code.config import BASELINE_METHODS, METHOD_NAMES, check_method
+from paper_code.config import BASELINE_METHODS, METHOD_NAMES, PAPER_HIDDEN, Config, check_method
 from paper_code.errors import ConfigError, ResultsError
 from paper_code.importance.magnitude import magnitude_importance
 from paper_code.importance.per_sample import ParamStats
@@ -26,6 +26,14 @@ from paper_code.results import CHECKPOINTS_DIR, IMPORTANCES_DIR, Results, load_r
 
 #: Layers of the paper's network, by number (1 = input layer).
 LAYERS: tuple[int, ...] = tuple(range(1, len(LAYER_SIZES)))
+
+
+def require_paper_network(config: Config, what: str) -> None:
+    """Refuse, in one line, a run these analyses cannot rebuild yet: they rebuild the paper's network on
+    permuted-MNIST rows."""
+    if config.stream != "permuted" or tuple(config.hidden) != PAPER_HIDDEN:
+        raise ResultsError(f"{what} supports runs of the paper's network on permuted MNIST; this run has "
+                           f"stream={config.stream}, hidden={','.join(map(str, config.hidden))}")
 
 
 def weight_name(layer: int) -> str:
@@ -79,6 +87,7 @@ def check_task(results: Results, task: int | None) -> int:
 
 
 def load_trained(results: Results, task: int | None = None) -> TrainedTask:
+    require_paper_network(results.config, "pruning and the unit-structure analysis")
     """Checkpoint and importances after ``task`` (default: the last completed), with the baselines added.
 
     A folder without its checkpoint or importance file is refused with one line naming the missing

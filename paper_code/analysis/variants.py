@@ -24,6 +24,7 @@ from typing import Any
 import pandas as pd
 import torch
 
+from paper_code.analysis.trained import require_paper_network
 from paper_code.config import parse_pair
 from paper_code.correlation import CORRELATION_COLUMNS, correlate
 from paper_code.data import load_mnist, make_tasks
@@ -68,6 +69,7 @@ def variant_correlations(results: Results, data_root: str | os.PathLike[str] | N
     """The paper's pairs under every variant of :data:`VARIANTS`, after every task of ``results``."""
     _check_saved(results)
     config = results.config
+    require_paper_network(config, "the sensitivity variants")
     mnist = load_mnist(Path(data_root) if data_root is not None else None)
     tasks = make_tasks(mnist, results.permutations(), config.train_size, 1)
     pairs = config.pair_objects

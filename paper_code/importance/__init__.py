@@ -27,6 +27,7 @@ from paper_code.importance.si import SITracker
 from paper_code.importance.sig import signal_sums
 from paper_code.importance.uniform import uniform_importance
 from paper_code.model import MLP
+from paper_code.data.streams import active_mask
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ def post_training_importances(
     *,
     seed: int = 0,
     task: int = 1,
+    classes: tuple[int, ...] | None = None,
 ) -> dict[str, ParamStats]:
     """Mean over ``inputs`` of each requested post-training importance, by parameter name.
 
@@ -82,6 +84,7 @@ def post_training_importances(
     shares each chunk's forward pass. The baselines need no samples: ``magnitude``
     reads the weights, ``random`` is drawn from (``seed``, ``task``) alone; the controls ``shuffled`` and
     ``rank1`` are made from this task's MAS (computed for them if not asked for), ``uniform`` is all ones.
+    ``classes`` (a split-MNIST task) restricts the output to the task's units, as its training did.
     """
     for name in methods:
         check_method(name)
@@ -91,6 +94,7 @@ def post_training_importances(
     statistics = [_GRADIENT_STATISTICS[m] for m in wanted if m in _GRADIENT_STATISTICS]
     totals: dict[str, ParamStats] = {}
     workspace: dict[int, torch.Tensor] = {}  # memory for the input squares, reused by every chunk
+    mask = active_mask(classes, model.sizes[-1], inputs.device)
 
     def accumulate(method: str, stats: ParamStats) -> None:
         target = totals.setdefault(method, {k: torch.zeros_like(v) for k, v in stats.items()})
@@ -101,11 +105,11 @@ def post_training_importances(
         trace = model.trace(inputs[start : start + chunk_size])
         if statistics:
             for method, stats in gradient_statistics(
-                model, trace, labels[start : start + chunk_size], statistics, workspace
+                model, trace, labels[start : start + chunk_size], statistics, workspace, mask
             ).items():
                 accumulate(method, stats)
         if "sig" in methods:
-            accumulate("sig", signal_sums(model, trace))
+            accumulate("sig", signal_sums(model, trace, mask))
     count = inputs.shape[0]
     means = {m: {k: v / count for k, v in totals[m].items()} for m in totals}
     parameters = dict(model.named_parameters())

@@ -22,6 +22,7 @@ from typing import Callable, Literal
 import torch
 
 from paper_code.model import MLP, ForwardTrace
+from paper_code.data.streams import restrict_logits
 
 Reduction = Literal["square", "abs"]
 
@@ -128,15 +129,21 @@ def gradient_statistics(
     labels: torch.Tensor,
     statistics: list[GradientStatistic],
     workspace: dict[int, torch.Tensor] | None = None,
+    mask: torch.Tensor | None = None,
 ) -> dict[str, ParamStats]:
     """Sums over the batch of every statistic, for every weight and bias, from one shared forward.
 
     ``workspace`` (any dict, kept by the caller across chunks) lets the input squares reuse their memory.
+    ``mask`` (a split-MNIST task's output units) restricts the output: the softmax is over those units, a
+    statistic of the logits sees those logits only, and no cotangent reaches the other units.
     """
-    probs = torch.softmax(trace.logits, dim=-1)
+    probs = torch.softmax(restrict_logits(trace.logits, mask), dim=-1)
+    logits = trace.logits if mask is None else trace.logits.masked_fill(~mask, 0.0)
     blocks, weights, spans, start = [], [], [], 0
     for statistic in statistics:
-        cot, w = statistic.cotangents(trace.logits if statistic.differentiates == "logits" else probs, labels)
+        cot, w = statistic.cotangents(logits if statistic.differentiates == "logits" else probs, labels)
+        if mask is not None:
+            cot = cot * mask
         blocks.append(cot)
         weights.append(w)
         spans.append(slice(start, start + cot.shape[0]))

@@ -12,12 +12,14 @@ import torch
 
 from paper_code.importance.per_sample import ParamStats
 from paper_code.model import MLP, ForwardTrace
+from paper_code.data.streams import restrict_logits
 
 
-def signal_sums(model: MLP, trace: ForwardTrace) -> ParamStats:
-    """Per-parameter sums over the batch; divide by the sample count for the importance."""
+def signal_sums(model: MLP, trace: ForwardTrace, mask: torch.Tensor | None = None) -> ParamStats:
+    """Per-parameter sums over the batch; divide by the sample count for the importance. ``mask`` (a
+    split-MNIST task's output units): the output softmax is over those units."""
     layers = model.layers
-    activated_outputs = trace.inputs[1:] + [torch.softmax(trace.logits, dim=-1)]
+    activated_outputs = trace.inputs[1:] + [torch.softmax(restrict_logits(trace.logits, mask), dim=-1)]
     stats: ParamStats = {}
     for name, layer, inputs, outputs in zip(model.layer_names, layers, trace.inputs, activated_outputs):
         input_signal = inputs.abs().sum(0)  # Σ_k |a_kj|
