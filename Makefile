@@ -8,6 +8,7 @@
 #   make analysis RUNS="DIR ..."  pruning, top-k overlap and unit structure of runs kept with their checkpoints
 #   make dashboard   serve the live explorer on http://127.0.0.1:8866/ (PORT=8900 make dashboard for another port)
 #   make controls    EWC with control importances, every regularizer on the same 5 seeds (study/controls/)
+#   make beyond      the paper's question on rotated and split MNIST, a deeper and a ReLU network (study/beyond/)
 #   make noise       the numerical-noise band of the paper's configuration (study/noise/, about 40 minutes)
 #   make lock        rewrite requirements/lock.txt from pyproject.toml (pip-tools)
 
@@ -20,7 +21,7 @@ TORCH_PINS := $(shell $(PYTHON) -c 'import tomllib; deps = tomllib.load(open("py
 # Every other package at the version the committed study was computed with (pip-tools; `make lock` rewrites it).
 LOCK   := requirements/lock.txt
 
-.PHONY: setup data test test-fast bench clean book lab sweep-full sensitivity gpu-check analysis dashboard noise lock pins controls
+.PHONY: setup data test test-fast bench clean book lab sweep-full sensitivity gpu-check analysis dashboard noise lock pins controls beyond
 
 setup: $(STAMP)
 
@@ -78,6 +79,10 @@ sensitivity: $(STAMP)
 # seeds 0-4: 69 trials, 4.2 hours of trial compute, about 2 hours on 2 cores; finished trials are skipped.
 controls: $(STAMP)
 	$(BIN)/python scripts/controls.py
+
+# Beyond permuted MNIST: each setting's λ grid on 3 seeds, then 5 seeds at its selected λ (study/beyond/<setting>/).
+beyond: $(STAMP)
+	$(BIN)/python scripts/beyond.py
 
 # The numerical-noise band (study/noise/): the paper's configuration, seeds 0 and 1, rerun with nothing changed
 # but rounding (threads, CPU kernels, one float32 step in task 1's importances), about 40 minutes on 2 cores; then
