@@ -6,7 +6,7 @@ this module draws or imports plotly, so page text (:mod:`paper_code.book`) needs
 
 from __future__ import annotations
 
-from paper_code.config import Config, parse_pair
+from paper_code.config import PAPER_HIDDEN, Config, parse_pair
 
 #: The two correlation coefficients, as axis titles and buttons name them.
 KIND_LABELS: dict[str, str] = {"pearson": "Pearson r", "spearman": "Spearman ρ"}
@@ -57,4 +57,15 @@ def describe(config: Config) -> str:
     """A run in one line: ``10 tasks × 6 epochs, EWC-MAS, λ = 3, seed 0``."""
     reg = "no penalty" if config.reg == "none" or config.lam == 0 else f"EWC-{config.reg.upper()}, λ = {config.lam:g}"
     size = "" if config.train_size == 60_000 else f", {config.train_size} training rows"
-    return f"{plural(config.tasks, 'task')} × {plural(config.epochs, 'epoch')}, {reg}, seed {config.seed}{size}"
+    setting = setting_label(config)
+    return (f"{setting + ', ' if setting else ''}{plural(config.tasks, 'task')} × {plural(config.epochs, 'epoch')}, "
+            f"{reg}, seed {config.seed}{size}")
+
+
+def setting_label(config: Config) -> str:
+    """What sets a run apart from the paper's stream and network (``rotated MNIST``, ``784-300-300-150-150-10``,
+    ``ReLU``); empty for the paper's own."""
+    parts = [] if config.stream == "permuted" else [f"{config.stream} MNIST"]
+    parts += [] if tuple(config.hidden) == PAPER_HIDDEN else ["784-" + "-".join(map(str, config.hidden)) + "-10"]
+    parts += ["ReLU"] if config.leaky_slope == 0 else []
+    return ", ".join(parts)

@@ -58,8 +58,23 @@ FIGURES = {
     "b7_sensitivity": 1,
     # The reproduce page reads the noise study (study/noise) and compares the build's run with the committed trial.
     "reproduce": 2,
+    # One figure per setting of study/beyond where a claim's grade differs from the paper configuration's.
+    "b8_beyond": None,
 }
+
+
+def _beyond_figures() -> int:
+    """Settings of the committed study/beyond in which some claim's grade differs from the paper's (read from the
+    study, which grows as its sweeps finish)."""
+    from paper_code.studies.beyond import PAPER, all_runs, claims_by_setting
+
+    grades = claims_by_setting(all_runs(ROOT / "study" / "beyond", ROOT / "study" / "grid"))
+    return int(grades[grades.setting != PAPER].groupby("setting").changed.any().sum())
+
+
+FIGURES["b8_beyond"] = _beyond_figures()
 STUDY_PAGES = {"b1_choosing_lambda", "b2_importance_matters", "b3_seed_stability", "b4_per_task"}
+BEYOND_PAGES = {"b8_beyond"}
 ANALYSIS_PAGES = {"b5_pruning", "b6_structure"}
 SENSITIVITY_PAGES = {"b7_sensitivity"}
 NOISE_PAGES = {"reproduce"}
@@ -201,6 +216,8 @@ def test_page_executed_with_figures_verdicts_and_provenance(built, name):
     markdown = [out["data"]["text/markdown"] for out in everything if "text/markdown" in out.get("data", {})]
     if name == "b2_importance_matters":  # the paper's regularizers and the controls, from their two sweeps
         assert any(text.startswith("**Trials shown:**") and "`study/grid`" in text for text in markdown), "no provenance"
+    elif name in BEYOND_PAGES:
+        assert any(text.startswith("**Study shown:** `study/beyond`") for text in markdown), "no provenance"
     elif name in STUDY_PAGES:
         assert any(text.startswith("**Study shown:** `study/grid`") for text in markdown), "no provenance"
     elif name in ANALYSIS_PAGES:
@@ -227,7 +244,7 @@ def test_page_executed_with_figures_verdicts_and_provenance(built, name):
     injected = [t for t in tags if "injected-parameters" in t]
     assert all("remove-cell" in t for t in injected)
     # Study pages declare none of the run parameters this build passes, so papermill injects nothing there.
-    assert len(injected) == (0 if name in STUDY_PAGES | ANALYSIS_PAGES | SENSITIVITY_PAGES else 1)
+    assert len(injected) == (0 if name in STUDY_PAGES | ANALYSIS_PAGES | SENSITIVITY_PAGES | BEYOND_PAGES else 1)
     assert notebook.metadata.kernelspec.name == "python3"
 
 
@@ -267,7 +284,8 @@ def test_html_pages_downloads_and_local_scripts(built):
         sources = re.findall(r'<script[^>]*\ssrc="([^"]+)"', text)
         assert sources and not [s for s in sources if "://" in s or s.startswith("//")], (page.name, sources)
         assert text.count("vendor/plotly.min.js") == 1, page.name
-        if page.stem in FIGURES and page.stem not in STUDY_PAGES | ANALYSIS_PAGES | SENSITIVITY_PAGES | NOISE_PAGES:
+        if page.stem in FIGURES and page.stem not in (STUDY_PAGES | ANALYSIS_PAGES | SENSITIVITY_PAGES | NOISE_PAGES
+                                                      | BEYOND_PAGES):
             # provenance: the run's files, downloadable from the book itself
             assert re.search(r'href="\.\./_downloads/[0-9a-f]+/correlations\.csv"', text), page.name
 

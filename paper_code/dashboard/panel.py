@@ -31,6 +31,7 @@ import os
 import re
 import threading
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from paper_code.config import Config
@@ -45,6 +46,7 @@ from paper_code.extras import require
 from paper_code.labels import KIND_LABELS, describe, pair_label
 from paper_code.locations import checkout_path
 from paper_code.results import Results, load_results
+from paper_code.studies.beyond import SETTINGS, setting_dir
 from paper_code.studies.catalog import Catalog, RunEntry
 from paper_code.studies.grid import GRID_DIR
 
@@ -97,7 +99,7 @@ class Dashboard:
         self.study_dir = checkout_path(study_dir) if study_dir is not None else None
         self.live = live
         self.job = RunJob(self.results_root, runner, load)
-        self.catalog = Catalog.scan(self.results_root, self.study_dir)
+        self.catalog = Catalog.scan(self.results_root, self.study_dir, self._more_studies())
         self.shown: Results | None = None
         self.base = Config()  # fields the panel does not offer are taken from the run last picked
         self.figures: dict[str, Any] = {}
@@ -223,6 +225,12 @@ class Dashboard:
         box = widgets.VBox(children, layout=widgets.Layout(width="100%"))
         box.add_class("pc-dashboard")
         return box
+
+    def _more_studies(self) -> list[Path]:
+        """The sweeps of the settings beyond permuted MNIST, beside the study (``study/beyond/<setting>/``)."""
+        if self.study_dir is None:
+            return []
+        return [setting_dir(name, self.study_dir.parent / "beyond") for name in SETTINGS]
 
     # ------------------------------------------------------------------ messages
     def say(self, text: str, level: str = "info") -> None:
@@ -395,7 +403,7 @@ class Dashboard:
         with self._state:
             try:
                 if config is not None:
-                    self.catalog = Catalog.scan(self.results_root, self.study_dir)
+                    self.catalog = Catalog.scan(self.results_root, self.study_dir, self._more_studies())
                     self._refresh_menu()
                     entry = self.catalog.find(config)
                     if entry is not None:

@@ -28,7 +28,7 @@ from paper_code.correlation import CORRELATION_KINDS
 from paper_code.extras import require
 from paper_code.figures.renderer import PLOTLY_CONFIG, in_book_build
 from paper_code.figures.style import CORRELATION_COLORSCALE, colorbar, surface_scene, title_below_modebar, zero_plane
-from paper_code.labels import KIND_LABELS, describe, pair_label, reg_label
+from paper_code.labels import KIND_LABELS, describe, pair_label, reg_label, setting_label
 from paper_code.results import Results
 from paper_code.studies.grid import Study
 
@@ -52,20 +52,22 @@ class ExplorerRun:
 def study_label(results: Results) -> str:
     config = results.config
     lam = "" if config.reg == "none" else f", λ = {config.lam:g}"
-    return f"study: {reg_label(config.reg)}{lam}, seed {config.seed}"
+    setting = setting_label(config)
+    return f"study: {setting + ', ' if setting else ''}{reg_label(config.reg)}{lam}, seed {config.seed}"
 
 
-def explorer_runs(page: Results | None, study: Study | None) -> list[ExplorerRun]:
-    """The page's run first, then every study trial ordered by regularizer, λ and seed.
+def explorer_runs(page: Results | None, study: Study | None, more: Sequence[Study] = ()) -> list[ExplorerRun]:
+    """The page's run first, then every study trial ordered by regularizer, λ and seed, then those of ``more``
+    (the settings beyond permuted MNIST) in the same order.
 
     A page that shows a study trial (the same key) lists it once, as that trial: a run of the same key computed
     on another machine differs by rounding and is not offered beside it under the same name."""
     runs, shown_key = [], None
     trials = []
-    if study is not None:
-        table = study.table.sort_values(["reg", "lam", "seed"])
+    for each in ([study] if study is not None else []) + list(more):
+        table = each.table.sort_values(["reg", "lam", "seed"])
         for reg, lam in table[["reg", "lam"]].drop_duplicates().itertuples(index=False):
-            trials += study.results(reg, lam)
+            trials += each.results(reg, lam)
     if page is not None:
         same = next((r for r in trials if r.config.key == page.config.key), None)
         if same is not None:
@@ -222,9 +224,10 @@ class StaticExplorer:
 
 
 def static_explorer(page: Results | None, study: Study | None, pairs: Sequence[str] | None = None,
-                    kind: str = "pearson") -> StaticExplorer:
-    """The kernel-free explorer of the page's run and the study's trials (``pairs``: the page run's by default)."""
-    runs = explorer_runs(page, study)
+                    kind: str = "pearson", more: Sequence[Study] = ()) -> StaticExplorer:
+    """The kernel-free explorer of the page's run and the study's trials, then those of ``more`` (``pairs``: the
+    page run's by default)."""
+    runs = explorer_runs(page, study, more)
     if not runs:
         raise ValueError("no run to explore: neither a page run nor a study was given")
     if pairs is None:

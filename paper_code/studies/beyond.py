@@ -14,9 +14,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from paper_code.config import Config
-from paper_code.locations import STUDY_DIR
-from paper_code.studies.grid import DEFAULT_REG, MAS_SEEDS, STABILITY_SEEDS, best_lambdas
+from paper_code.locations import STUDY_DIR, checkout_path, shown_path
+from paper_code.studies.claims import CLAIMS_BY_ID, ClaimData, grade
+from paper_code.studies.grid import (
+    DEFAULT_REG,
+    GRID_DIR,
+    MAS_SEEDS,
+    STABILITY_SEEDS,
+    Study,
+    best_lambdas,
+    load_study,
+)
+from paper_code.sweep import SWEEP_FILE
 
 BEYOND_DIR = STUDY_DIR / "beyond"
 
@@ -36,12 +48,12 @@ class Setting:
         return Config().regularized(DEFAULT_REG, **self.changes, **more)
 
 
-#: The settings, cheapest first (the order they are computed in).
+#: The settings, in the order they are computed and shown: the two streams, then the two networks.
 SETTINGS: dict[str, Setting] = {s.name: s for s in (
     Setting("split", "split MNIST (5 two-digit tasks, task-incremental), the paper's MLP",
             dict(stream="split", tasks=5)),
-    Setting("relu", "permuted MNIST, the paper's MLP with ReLU", dict(leaky_slope=0.0)),
     Setting("rotated", "rotated MNIST (10 rotations over 0°–162°), the paper's MLP", dict(stream="rotated")),
+    Setting("relu", "permuted MNIST, the paper's MLP with ReLU", dict(leaky_slope=0.0)),
     Setting("deep", "permuted MNIST, four hidden layers (784-300-300-150-150-10)", dict(hidden=(300, 300, 150, 150))),
 )}
 
@@ -60,3 +72,99 @@ def final_configs(name: str, table) -> list[Config]:
     """The setting at its selected λ on every stability seed (the ones the grid ran are skipped by the sweep)."""
     lam = best_lambdas(table)[DEFAULT_REG].lam
     return [SETTINGS[name].config(lam=lam, seed=seed) for seed in STABILITY_SEEDS]
+
+
+# --------------------------------------------------------------------------- reading the study
+#: The paper's configuration, as the main grid holds it: the column every setting is compared with.
+PAPER = "paper"
+#: The claims that read correlations alone, the ones every setting can be graded on (the eq. check needs the
+#: saved networks, the EWC comparison the other importances' runs).
+CORRELATION_CLAIMS: tuple[str, ...] = (
+    "3.1-mas-fis", "3.1-fis-mas2", "3.2-mas-si", "3.3-mas-sig-input", "3.3-mas-sig-output", "3.4-fis-si",
+    "3.5-fis-sig-input", "3.5-fis-sig-output", "3.6-si-sig-input", "3.6-si-sig-output", "4-agree", "4-sig",
+)
+assert set(CORRELATION_CLAIMS) <= set(CLAIMS_BY_ID)
+
+
+def load_settings(root: str | Path = BEYOND_DIR) -> dict[str, Study]:
+    """Every setting the study holds a sweep of, in :data:`SETTINGS` order."""
+    root = checkout_path(root)
+    return {name: load_study(root / name) for name in SETTINGS if (root / name / SWEEP_FILE).is_file()}
+
+
+@dataclass(frozen=True)
+class SettingRuns:
+    """One column of the comparison: EWC-MAS at the setting's selected λ, over every seed run there."""
+
+    name: str
+    title: str
+    lam: float
+    at_edge: bool
+    data: ClaimData
+    accuracy: pd.Series  # final average accuracy by seed
+    trials: int
+    hours: float
+
+    @property
+    def seeds(self) -> list[int]:
+        return sorted(self.data.sources)
+
+
+def setting_runs(name: str, study: Study, title: str | None = None) -> SettingRuns:
+    choice = best_lambdas(study.table)[DEFAULT_REG]
+    runs = study.results(DEFAULT_REG, choice.lam)
+    rows = study.table[(study.table.reg == DEFAULT_REG) & (study.table.lam == choice.lam)]
+    data = ClaimData(correlations=study.correlations(DEFAULT_REG, choice.lam),
+                     sources={r.config.seed: shown_path(Path(r.path)) for r in runs})
+    seconds = float(study.table["wall_seconds"].sum()) if "wall_seconds" in study.table else float("nan")
+    return SettingRuns(name, title or SETTINGS[name].title, choice.lam, choice.at_edge, data,
+                       rows.set_index("seed").final_accuracy.sort_index(), len(study.table), seconds / 3600)
+
+
+def paper_runs(grid_dir: str | Path = GRID_DIR) -> SettingRuns:
+    """The paper's configuration from the main study, at its selected EWC-MAS λ, read the same way."""
+    study = load_study(checkout_path(grid_dir))
+    mas = study.table[study.table.reg == DEFAULT_REG]
+    runs = setting_runs(PAPER, Study(study.folder, mas), "permuted MNIST, the paper's MLP (784-300-150-10)")
+    return runs
+
+
+def all_runs(root: str | Path = BEYOND_DIR, grid_dir: str | Path = GRID_DIR) -> dict[str, SettingRuns]:
+    """The paper's column, then every setting the study holds."""
+    columns = {PAPER: paper_runs(grid_dir)}
+    for name, study in load_settings(root).items():
+        columns[name] = setting_runs(name, study)
+    return columns
+
+
+def claims_by_setting(columns: dict[str, SettingRuns], kind: str = "pearson") -> pd.DataFrame:
+    """Every correlation claim graded in every setting (long form): claim, setting, grade (the category), label
+    (as a reader sees it), evidence, seeds, and whether the grade differs from the paper configuration's."""
+    rows = []
+    for claim_id in CORRELATION_CLAIMS:
+        reference = grade(columns[PAPER].data, claim_id, kind).grade if PAPER in columns else None
+        for name, runs in columns.items():
+            result = grade(runs.data, claim_id, kind)
+            rows.append({"claim": claim_id, "setting": name, "grade": result.grade, "label": result.label,
+                         "evidence": result.evidence, "seeds": len(runs.seeds),
+                         "changed": reference is not None and result.grade != reference})
+    return pd.DataFrame(rows)
+
+
+#: The pairs each correlation claim reads, for the surfaces of a setting where the claim changes.
+CLAIM_PAIRS: dict[str, tuple[str, ...]] = {
+    "3.1-mas-fis": ("mas_fis",), "3.1-fis-mas2": ("fis_mas2", "mas_fis"), "3.2-mas-si": ("mas_si",),
+    "3.3-mas-sig-input": ("mas_sig",), "3.3-mas-sig-output": ("mas_sig",), "3.4-fis-si": ("fis_si",),
+    "3.5-fis-sig-input": ("fis_sig",), "3.5-fis-sig-output": ("fis_sig",), "3.6-si-sig-input": ("si_sig",),
+    "3.6-si-sig-output": ("si_sig",), "4-agree": ("mas_fis", "mas_si", "fis_si"),
+    "4-sig": ("mas_sig", "fis_sig", "si_sig"),
+}
+assert set(CLAIM_PAIRS) == set(CORRELATION_CLAIMS)
+
+
+def layer_means(runs: SettingRuns, kind: str = "pearson") -> pd.DataFrame:
+    """Seed mean ± std of every pair on every layer after the last task: the per-layer story of a setting."""
+    table = runs.data.correlations
+    last = table[table.task == table.task.max()]
+    return (last.groupby(["pair", "layer"], sort=False)[kind].agg(mean="mean", std="std", seeds="count")
+            .reset_index())

@@ -83,9 +83,14 @@ class Catalog:
     entries: tuple[RunEntry, ...]
 
     @classmethod
-    def scan(cls, results_root: str | os.PathLike[str], study_dir: str | os.PathLike[str] | None) -> "Catalog":
-        found = (study_runs(study_dir) if study_dir is not None else []) + cached_runs(results_root)
-        return cls.of(found)
+    def scan(cls, results_root: str | os.PathLike[str], study_dir: str | os.PathLike[str] | None,
+             more_studies: Iterable[str | os.PathLike[str]] = ()) -> "Catalog":
+        """The study's trials, then those of ``more_studies`` (the settings beyond permuted MNIST), then the
+        cache."""
+        found = study_runs(study_dir) if study_dir is not None else []
+        for folder in more_studies:
+            found += study_runs(folder)
+        return cls.of(found + cached_runs(results_root))
 
     @classmethod
     def of(cls, entries: Iterable[RunEntry]) -> "Catalog":

@@ -139,15 +139,17 @@ def input_high(claim: str, data: ClaimData, pair: str, kind: str) -> Grade:
 
 
 def output_negative(claim: str, data: ClaimData, pair: str, kind: str) -> Grade:
-    """The second half of the SIG pattern: layer 3 below 0 after every task.
+    """The second half of the SIG pattern: the output layer (layer 3 of the paper's network, the last layer of
+    any other) below 0 after every task.
 
-    Direction: negative on layer 3 in at least one cell."""
+    Direction: negative on the output layer in at least one cell."""
     rows = _pair(data, pair)
-    last = rows[rows["layer"] == 3]
-    if last.empty:
+    if rows.empty:
         return not_computed(claim, f"no {pair_label(pair)} correlations", kind)
+    output = int(rows["layer"].max())
+    last = rows[rows["layer"] == output]
     cells = _cells(last, kind, _where, 0.0, "<", _noise(data, last, kind))
-    label = f"{pair_label(pair)} ({KIND_LABELS[kind]}) < 0 on layer 3"
+    label = f"{pair_label(pair)} ({KIND_LABELS[kind]}) < 0 on layer {output}"
     return grade_cells(claim, cells, label, lambda means: bool((means["value"] < 0).any()), kind)
 
 
