@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Callable, NoReturn, Sequence
 
 from paper_code._version import DISTRIBUTION, NUMERICS_VERSION, __version__
-from paper_code.config import METHOD_NAMES, STREAMS, Config, with_penalty_method
+from paper_code.config import METHOD_NAMES, NETWORKS, STREAMS, Config, with_penalty_method
 from paper_code.errors import PaperCodeError
 from paper_code.locations import DATA_ROOT_RULE
 
@@ -100,6 +100,10 @@ def add_run_arguments(parser: argparse.ArgumentParser, lists: bool = False) -> N
              "180°·t/T; split: five two-digit tasks, each trained and evaluated on its own two output units)")
     add("--hidden", type=_typed_list(int), default=d.hidden,
         help=f"hidden layer sizes, comma-separated (default {_shown(d.hidden)}, the paper's 784-300-150-10)")
+    add("--network", default=d.network,
+        help=f"{' or '.join(NETWORKS)}: the fully connected network (default) or a small convolutional one (two 5×5 "
+             "convolutions with 8 and 16 channels, each with 2×2 max pooling, then the --hidden layers; e.g. "
+             "--network conv --hidden 100)")
     add("--leaky-slope", type=float, default=d.leaky_slope,
         help=f"negative slope of the hidden units' LeakyReLU; 0 gives ReLU (default {_shown(d.leaky_slope)})")
     add("--epochs", type=int, default=d.epochs, help=f"epochs per task (default {d.epochs})")
@@ -151,6 +155,7 @@ def config_from_args(args: argparse.Namespace, **overrides: Any) -> Config:
         permute_first=args.permute_first,
         stream=args.stream,
         hidden=tuple(args.hidden),
+        network=args.network,
         leaky_slope=args.leaky_slope,
         pairs=args.pairs,
         corr_biases=args.corr_biases,

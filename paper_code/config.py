@@ -49,7 +49,8 @@ OPTIMIZER_STATES: tuple[str, ...] = ("kept", "reset")
 #: Fields added after results were first written, with the value every older results
 #: folder was computed with. Such a folder lacks the field in its ``config.json``.
 #: Folders written before the numerics version was recorded were computed with version 2 (CHANGELOG.md).
-LEGACY_VALUES: dict[str, Any] = {"optimizer_state": "reset", "numerics": 2, "stream": "permuted", "hidden": [300, 150]}
+LEGACY_VALUES: dict[str, Any] = {"optimizer_state": "reset", "numerics": 2, "stream": "permuted", "hidden": [300, 150],
+                                 "network": "mlp"}
 
 #: Best EWC-MAS strength of the paper-scale grid search (see README, "Choosing lambda").
 DEFAULT_LAMBDA = 3.0
@@ -60,6 +61,9 @@ STREAMS: tuple[str, ...] = ("permuted", "rotated", "split")
 SPLIT_TASKS = 5
 #: The paper's hidden layers (784-300-150-10).
 PAPER_HIDDEN: tuple[int, ...] = (300, 150)
+#: The networks: the paper's kind, a fully connected MLP, or a small convolutional network
+#: (:class:`paper_code.model.ConvNet`; ``hidden`` then sizes its fully connected layers).
+NETWORKS: tuple[str, ...] = ("mlp", "conv")
 
 
 @dataclass(frozen=True)
@@ -141,6 +145,7 @@ class Config:
     #: The task stream (:data:`STREAMS`) and the network's hidden layer sizes; ``leaky_slope=0`` makes it ReLU.
     stream: str = "permuted"
     hidden: tuple[int, ...] = PAPER_HIDDEN
+    network: str = "mlp"
     #: What the numbers mean (:data:`paper_code._version.NUMERICS_VERSION`): set by the code that computes them,
     #: recorded in every results folder, part of the key. A folder of an older version loads with its own.
     numerics: int = NUMERICS_VERSION
@@ -211,6 +216,11 @@ class Config:
                 isinstance(size, int) and not isinstance(size, bool) and size >= 1 for size in self.hidden):
             raise ConfigError(f"hidden={self.hidden!r} is not a list of layer sizes: give positive integers, "
                               "e.g. 300,150 (the paper's)")
+        if self.network not in NETWORKS:
+            raise ConfigError(f"unknown network {self.network!r}: choose from {', '.join(NETWORKS)}")
+        if self.network == "conv" and "rank1" in self.methods:
+            raise ConfigError("rank1 (MAS's row × column fit) needs weight matrices: the convolutional network has "
+                              "4-D kernels; drop rank1 from --methods")
         if self.si_grad not in ("total", "task"):
             raise ConfigError(f"si_grad={self.si_grad!r} is unknown: use 'total' (with the EWC penalty) or 'task'")
         for pair_id in self.pairs:

@@ -8,6 +8,8 @@ table, one row per (pair, layer, task).
 
 from __future__ import annotations
 
+import re
+
 import warnings
 from dataclasses import dataclass
 
@@ -77,12 +79,21 @@ def spearman(x: torch.Tensor, y: torch.Tensor) -> float:
     return pearson(average_ranks(x), average_ranks(y))
 
 
+def layer_modules(importance: dict[str, torch.Tensor]) -> list[str]:
+    """The weight layers an importance holds, layer 1 first: ``fc1``, ``fc2``, ... in the MLP, ``conv1``,
+    ``conv2``, ``fc3``, ... in the convolutional network (every layer is numbered by its depth)."""
+    numbered = [(int(m.group(2)), m.group(1)) for m in (re.fullmatch(r"(\w*?(\d+))\.weight", name) for name in importance)
+                if m is not None]
+    return [module for _, module in sorted(numbered)]
+
+
 def layer_vector(importance: dict[str, torch.Tensor], layer: int, include_biases: bool = False) -> torch.Tensor:
-    """A layer's importances as one vector: the flattened weight matrix, then (optionally) the biases."""
-    weight = importance[f"fc{layer}.weight"].reshape(-1)
+    """A layer's importances as one vector: the flattened weights, then (optionally) the biases."""
+    module = layer_modules(importance)[layer - 1]
+    weight = importance[f"{module}.weight"].reshape(-1)
     if not include_biases:
         return weight
-    return torch.cat([weight, importance[f"fc{layer}.bias"].reshape(-1)])
+    return torch.cat([weight, importance[f"{module}.bias"].reshape(-1)])
 
 
 def correlate(
@@ -96,7 +107,7 @@ def correlate(
     the importances hold, three in the paper's network)."""
     if n_layers is None:
         first = next(iter(importances.values()))
-        n_layers = sum(1 for name in first if name.startswith("fc") and name.endswith(".weight"))
+        n_layers = len(layer_modules(first))
     vectors: dict[tuple[str, int, int], torch.Tensor] = {}
     ranks: dict[tuple[str, int, int], torch.Tensor] = {}
 

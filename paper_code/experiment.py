@@ -160,7 +160,7 @@ class RunState:
 
 
 def _new_model(config: Config, device: torch.device) -> tuple[MLP, torch.optim.Optimizer | None]:
-    model = build_model(config.seed, config.leaky_slope, hidden=config.hidden).to(device)
+    model = build_model(config.seed, config.leaky_slope, hidden=config.hidden, network=config.network).to(device)
     # The author's scripts keep one Adam for the whole task sequence (README, "Choices the paper leaves open").
     optimizer = make_optimizer(model, config.lr) if config.optimizer_state == "kept" else None
     return model, optimizer

@@ -66,6 +66,9 @@ def setting_label(config: Config) -> str:
     """What sets a run apart from the paper's stream and network (``rotated MNIST``, ``784-300-300-150-150-10``,
     ``ReLU``); empty for the paper's own."""
     parts = [] if config.stream == "permuted" else [f"{config.stream} MNIST"]
-    parts += [] if tuple(config.hidden) == PAPER_HIDDEN else ["784-" + "-".join(map(str, config.hidden)) + "-10"]
+    if config.network == "conv":
+        parts += ["convolutional, " + "-".join(map(str, config.hidden)) + "-10"]
+    elif tuple(config.hidden) != PAPER_HIDDEN:
+        parts += ["784-" + "-".join(map(str, config.hidden)) + "-10"]
     parts += ["ReLU"] if config.leaky_slope == 0 else []
     return ", ".join(parts)

@@ -197,3 +197,86 @@ def test_a_run_of_each_new_setting_ends_complete(tmp_path, changes):
     # own training.
     own = results.accuracy[results.accuracy.after_task == results.accuracy.eval_task]
     assert len(own) == config.tasks and own.accuracy.min() > (0.8 if config.stream == "split" else 0.2), own
+
+
+# --------------------------------------------------------------------------- the convolutional network
+def small_conv(slope: float = 0.1):
+    from paper_code.model import ConvNet
+
+    torch.manual_seed(5)
+    model = ConvNet(hidden=(12,), leaky_slope=slope, channels=(2, 3)).double()
+    with torch.no_grad():
+        for p in model.parameters():
+            p.mul_(2.0)
+    return model
+
+
+def naive_conv_sig(model, inputs, mask=None):
+    """SIG of every layer by explicit loops over output positions: a kernel weight's signal is |w| times the mean,
+    over samples and positions, of the input it multiplies at that position."""
+    from torch.nn import functional as F
+
+    stats = {}
+    trace = model.trace(inputs)
+    for index, (name, layer) in enumerate(zip(model.layer_names, model.layers)):
+        a = trace.inputs[index]
+        if isinstance(layer, torch.nn.Conv2d):
+            padded = F.pad(a.abs(), (2, 2, 2, 2))
+            side = a.shape[-1]
+            total = torch.zeros(layer.weight.shape[1:], dtype=a.dtype)
+            for i in range(side):
+                for j in range(side):
+                    total += padded[:, :, i : i + 5, j : j + 5].sum(0)
+            stats[f"{name}.weight"] = layer.weight.detach().abs() * total / (side * side) / a.shape[0]
+            stats[f"{name}.bias"] = trace.activated[index].abs().mean((0, 2, 3))
+        else:
+            stats[f"{name}.weight"] = layer.weight.detach().abs() * a.abs().mean(0)
+            out = trace.activated[index] if index < len(model.layers) - 1 else torch.softmax(
+                trace.logits if mask is None else trace.logits.masked_fill(~mask, float("-inf")), dim=-1)
+            stats[f"{name}.bias"] = out.abs().mean(0)
+    return stats
+
+
+@pytest.mark.parametrize("split", [False, True], ids=["ten-way", "split-task"])
+def test_conv_importances_match_naive_loops(split):
+    model = small_conv()
+    generator = torch.Generator().manual_seed(8)
+    inputs = torch.rand(9, 784, generator=generator, dtype=torch.float64)
+    classes = (3, 7) if split else None
+    labels = torch.tensor([classes[k % 2] for k in range(9)]) if split else torch.randint(0, 10, (9,), generator=generator)
+    mask = active_mask(classes, 10)
+    got = post_training_importances(model, inputs, labels, ["fis", "fis_true", "mas", "sig"], chunk_size=4,
+                                    classes=classes)
+    expected = naive(model, inputs, labels, mask) | {"sig": naive_conv_sig(model, inputs, mask)}
+    for method, stats in expected.items():
+        assert list(got[method]) == [n for n, _ in model.named_parameters()]
+        for name, value in stats.items():
+            torch.testing.assert_close(got[method][name], value, rtol=RTOL, atol=1e-14, msg=f"{method} {name}")
+
+
+def test_conv_layers_are_numbered_by_depth_and_correlated_in_order():
+    from paper_code.config import parse_pair
+    from paper_code.correlation import correlate, layer_modules
+
+    model = small_conv()
+    assert model.layer_names == ["conv1", "conv2", "fc3", "fc4"]
+    inputs, labels = torch.rand(6, 784, dtype=torch.float64), torch.arange(6) % 10
+    importances = post_training_importances(model, inputs, labels, ["fis", "mas"])
+    assert layer_modules(importances["mas"]) == ["conv1", "conv2", "fc3", "fc4"]
+    rows = correlate(importances, [parse_pair("mas_fis")], task=1)
+    assert [r.layer for r in rows] == [1, 2, 3, 4]
+    with pytest.raises(ConfigError, match="rank1"):
+        Config(network="conv", methods=("mas", "rank1"))
+    with pytest.raises(ConfigError, match="unknown network 'resnet'"):
+        Config(network="resnet")
+
+
+@pytest.mark.slow
+def test_a_run_of_the_convolutional_network_ends_complete(tmp_path):
+    from paper_code.experiment import run_experiment
+
+    config = small_config(network="conv", hidden=(32,))
+    results = run_experiment(config, tmp_path / "run", quiet=True)
+    assert results.complete and set(results.correlations.layer) == {1, 2, 3, 4}
+    own = results.accuracy[results.accuracy.after_task == results.accuracy.eval_task]
+    assert own.accuracy.min() > 0.2, own

@@ -31,9 +31,9 @@ LAYERS: tuple[int, ...] = tuple(range(1, len(LAYER_SIZES)))
 def require_paper_network(config: Config, what: str) -> None:
     """Refuse, in one line, a run these analyses cannot rebuild yet: they rebuild the paper's network on
     permuted-MNIST rows."""
-    if config.stream != "permuted" or tuple(config.hidden) != PAPER_HIDDEN:
+    if config.stream != "permuted" or tuple(config.hidden) != PAPER_HIDDEN or config.network != "mlp":
         raise ResultsError(f"{what} supports runs of the paper's network on permuted MNIST; this run has "
-                           f"stream={config.stream}, hidden={','.join(map(str, config.hidden))}")
+                           f"stream={config.stream}, network={config.network}, hidden={','.join(map(str, config.hidden))}")
 
 
 def weight_name(layer: int) -> str:

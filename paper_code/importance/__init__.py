@@ -17,6 +17,7 @@ import torch
 from paper_code.config import METHOD_NAMES, check_method
 from paper_code.importance.fis import FIS
 from paper_code.importance.fis_true import FIS_TRUE
+from paper_code.importance.functional import functional_statistics
 from paper_code.importance.magnitude import magnitude_importance
 from paper_code.importance.mas import MAS
 from paper_code.importance.per_sample import GradientStatistic, ParamStats, gradient_statistics
@@ -104,9 +105,11 @@ def post_training_importances(
     for start in range(0, inputs.shape[0], chunk_size):
         trace = model.trace(inputs[start : start + chunk_size])
         if statistics:
-            for method, stats in gradient_statistics(
-                model, trace, labels[start : start + chunk_size], statistics, workspace, mask
-            ).items():
+            chunk_labels = labels[start : start + chunk_size]
+            found = (gradient_statistics(model, trace, chunk_labels, statistics, workspace, mask)
+                     if isinstance(model, MLP) else
+                     functional_statistics(model, inputs[start : start + chunk_size], chunk_labels, statistics, mask))
+            for method, stats in found.items():
                 accumulate(method, stats)
         if "sig" in methods:
             accumulate("sig", signal_sums(model, trace, mask))
