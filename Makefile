@@ -60,6 +60,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_full_run.py
 	$(BIN)/python benchmarks/bench_sweep.py
 	$(BIN)/python benchmarks/bench_pruning.py
+	$(BIN)/python benchmarks/bench_networks.py
 
 # The paper's experiment runs once (one to three minutes on 2 cores) and is cached in results/<key>; every page reuses it.
 book: $(STAMP)
