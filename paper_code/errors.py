@@ -19,3 +19,10 @@ class DataError(PaperCodeError, RuntimeError):
 
 class ResultsError(PaperCodeError, RuntimeError):
     """A results folder is missing, incomplete, unwritable, or holds another experiment."""
+
+
+class UnresumableRun(ResultsError):
+    """An unfinished run whose saved state (permutations, checkpoint, importances) is gone, so it cannot go on.
+
+    Such a folder is what remains when only a run's small files were kept (a committed study trial that had not
+    finished): its tables alone cannot continue training, so the run starts over with ``--force``."""

@@ -31,7 +31,7 @@ import pandas as pd
 import torch
 
 from paper_code.config import Config
-from paper_code.errors import ConfigError, PaperCodeError
+from paper_code.errors import ConfigError, PaperCodeError, UnresumableRun
 from paper_code.experiment import run_experiment
 from paper_code.results import load_results, read_meta, write_csv
 from paper_code.results.lock import locked
@@ -87,9 +87,12 @@ def run_trial(config_dict: dict[str, Any], folder: str, threads: int, data_root:
     torch.set_num_threads(max(1, threads))
     try:
         # wait=True: a trial that another sweep sharing this folder is computing is waited for, then reused.
-        results = run_experiment(
-            Config.from_dict(config_dict), folder, resume=True, quiet=True, data_root=data_root, wait=True
-        )
+        config = Config.from_dict(config_dict)
+        try:
+            results = run_experiment(config, folder, resume=True, quiet=True, data_root=data_root, wait=True)
+        except UnresumableRun:
+            # Only its tables are left (a checkout keeps a trial's small files): nothing there can go on.
+            results = run_experiment(config, folder, force=True, quiet=True, data_root=data_root, wait=True)
     finally:
         torch.set_num_threads(previous)
     return {"final_accuracy": results.final_average_accuracy(), "average_forgetting": results.average_forgetting()}

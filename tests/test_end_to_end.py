@@ -18,7 +18,7 @@ from conftest import assert_same_within_rounding, small_config
 from scipy import stats
 
 from paper_code import experiment, load_results, parse_pair, run_experiment
-from paper_code.errors import ResultsError
+from paper_code.errors import ResultsError, UnresumableRun
 
 pytestmark = pytest.mark.slow
 
@@ -179,6 +179,42 @@ def test_crash_between_writes_resumes_to_identical_results(tmp_path, monkeypatch
         load_results(tmp_path / "crashed")
     resumed = run_experiment(config, tmp_path / "crashed", resume=True, quiet=True)
     assert_same_results(resumed.path, clean.path)
+
+
+def test_an_unfinished_run_without_its_state_is_refused_in_one_line_and_a_sweep_starts_it_over(tmp_path, monkeypatch):
+    # What a checkout keeps of an unfinished study trial: its tables and config.json, not the saved tensors.
+    config = small_config(tasks=3)
+    calls = {"n": 0}
+    original = experiment.write_csv
+
+    def failing_write_csv(path, columns, rows):
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise OSError("disk full")
+        return original(path, columns, rows)
+
+    monkeypatch.setattr(experiment, "write_csv", failing_write_csv)
+    out = tmp_path / "stripped"
+    with pytest.raises(OSError):
+        run_experiment(config, out, quiet=True)
+    monkeypatch.undo()
+    for saved in ("permutations.pt", "checkpoints", "importances", "optimizer"):
+        path = out / saved
+        if path.is_dir():
+            for child in path.iterdir():
+                child.unlink()
+            path.rmdir()
+        elif path.exists():
+            path.unlink()
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    with pytest.raises(UnresumableRun, match=r"without the state to continue it \(permutations.pt, checkpoints/"):
+        run_experiment(config, out, resume=True, quiet=True)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # the refusal changes nothing
+
+    from paper_code.sweep import run_trial
+
+    metrics = run_trial(config.to_dict(), str(out), threads=1, data_root=None)
+    assert load_results(out).config.key == config.key and 0 < metrics["final_accuracy"] <= 1
 
 
 def test_force_starts_over_and_keeps_foreign_files(tmp_path):

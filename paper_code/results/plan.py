@@ -17,8 +17,16 @@ from pathlib import Path
 from typing import Any
 
 from paper_code.config import Config
-from paper_code.errors import ConfigError, ResultsError
-from paper_code.results.folder import CONFIG_FILE, RESULT_ENTRIES
+from paper_code.errors import ConfigError, ResultsError, UnresumableRun
+from paper_code.results.folder import (
+    CHECKPOINTS_DIR,
+    CONFIG_FILE,
+    IMPORTANCES_DIR,
+    OPTIMIZER_DIR,
+    PERMUTATIONS_FILE,
+    RESULT_ENTRIES,
+    task_file,
+)
 
 
 @dataclass(frozen=True)
@@ -109,7 +117,24 @@ def plan_folder(config: Config, out: Path, resume: bool = False, force: bool = F
             f"{out} holds an unfinished run of this configuration ({meta.get('completed_tasks', 0)} of "
             f"{config.tasks} tasks): pass --resume to continue it, or --force to start over"
         )
-    return FolderPlan(int(meta.get("completed_tasks", 0)))
+    done = int(meta.get("completed_tasks", 0))
+    missing = _missing_state(config, out, done)
+    if missing:
+        raise UnresumableRun(
+            f"{out} holds an unfinished run of this configuration ({done} of {config.tasks} tasks) without the "
+            f"state to continue it ({', '.join(missing)} missing): pass --force to start over"
+        )
+    return FolderPlan(done)
+
+
+def _missing_state(config: Config, out: Path, done: int) -> list[str]:
+    """The files a resume after task ``done`` reads that ``out`` lacks, relative to ``out``."""
+    if done == 0:
+        return []  # nothing to continue: the run starts afresh
+    needed = [out / PERMUTATIONS_FILE, task_file(out, CHECKPOINTS_DIR, done), task_file(out, IMPORTANCES_DIR, done)]
+    if config.optimizer_state == "kept":
+        needed.append(task_file(out, OPTIMIZER_DIR, done))
+    return [str(path.relative_to(out)) for path in needed if not path.is_file()]
 
 
 def clear_results(out: Path) -> None:
