@@ -54,6 +54,16 @@ def test_each_claim_line_names_the_settings_the_table_marks():
     assert "weaker in split MNIST" in lines["3.1-mas-fis"] and "the same grade in deep" in lines["3.1-mas-fis"]
     assert "stronger in split MNIST" in lines["3.2-mas-si"] and "weaker in deep" in lines["3.2-mas-si"]
     assert lines["4-sig"].endswith("the same grade in every setting.")
+    # One grade, "holds in most cells", over other counts: the line gives them.
+    mostly = graded([("4-agree", PAPER, "holds in most cells"), ("4-agree", "split", "holds in most cells"),
+                     ("4-agree", "deep", "holds in most cells"), ("3.2-mas-si", PAPER, "holds in most cells"),
+                     ("3.2-mas-si", "split", "holds in most cells"), ("3.2-mas-si", "deep", "holds")])
+    mostly["label"] = ["holds in 84 of 90 cells", "holds in 23 of 45 cells", "holds in 84 of 90 cells",
+                       "holds in 29 of 30 cells", "holds in 9 of 15 cells", "holds"]
+    text = page.claim_findings(mostly).text
+    assert "**4-agree** (holds in 84 of 90 cells in the paper's configuration): the same grade in every setting " \
+           "(split MNIST: 23 of 45 cells)." in text
+    assert "the same grade in split MNIST (9 of 15 cells); stronger in deep." in text
     table = page.claims_table(FRAME).set_index("claim")
     # Bold exactly where the grade differs from the paper configuration's.
     assert table.loc["3.1-mas-fis", "split MNIST"] == "**direction only**" and table.loc["3.1-mas-fis", "deep"] == "holds"

@@ -61,7 +61,8 @@ def claims_table(frame: pd.DataFrame) -> pd.DataFrame:
     marked = frame.pivot(index="claim", columns="setting", values="changed").reindex(index=wide.index, columns=order)
     shown = wide.where(~marked.astype(bool), "**" + wide + "**")
     shown.columns = [SHORT_NAMES.get(c, c) for c in shown.columns]
-    shown.insert(0, "test", [CLAIMS_BY_ID[c].test for c in shown.index])
+    # The output-layer claims read a network's last layer, which is layer 3 only in the paper's network.
+    shown.insert(0, "test", [CLAIMS_BY_ID[c].test.replace("layer 3", "the last layer") for c in shown.index])
     shown.index.name = "claim"
     return shown.reset_index()
 
@@ -86,11 +87,14 @@ def claim_findings(frame: pd.DataFrame) -> Markdown:
         stronger = [r.setting for r in others.itertuples() if r.changed and _rank(r.grade) < _rank(reference.grade)]
         weaker = [r.setting for r in others.itertuples() if r.changed and _rank(r.grade) >= _rank(reference.grade)]
         parts = [f"**{claim_id}** ({reference.label} in the paper's configuration):"]
+        counts = _other_counts(others[~others.changed], reference.label)
         if not stronger and not weaker:
-            parts.append("the same grade in every setting.")
+            parts.append("the same grade in every setting" + (f" ({counts})." if counts else "."))
         else:
             if same:
-                parts.append(f"the same grade in {_names(same)};")
+                named = ", ".join(SHORT_NAMES.get(r.setting, r.setting) + _count(r.label, reference.label)
+                                  for r in others[~others.changed].itertuples())
+                parts.append(f"the same grade in {named};")
             if stronger:
                 parts.append(f"stronger in {_names(stronger)};")
             if weaker:
@@ -98,6 +102,17 @@ def claim_findings(frame: pd.DataFrame) -> Markdown:
             parts[-1] = parts[-1].rstrip(";") + "."
         lines.append("- " + " ".join(parts))
     return Markdown("\n".join(lines))
+
+
+def _other_counts(same: pd.DataFrame, reference_label: str) -> str:
+    """Where a grade is "holds in most cells" both here and in the paper's configuration but over other counts,
+    the counts: one grade spans anything from just over half the cells to all but one."""
+    return ", ".join(f"{SHORT_NAMES.get(r.setting, r.setting)}: {r.label.removeprefix('holds in ')}"
+                     for r in same.itertuples() if r.label != reference_label)
+
+
+def _count(label: str, reference_label: str) -> str:
+    return f" ({label.removeprefix('holds in ')})" if label != reference_label else ""
 
 
 def classify(frame: pd.DataFrame) -> tuple[list[str], list[str], list[str], list[str]]:
