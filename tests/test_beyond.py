@@ -90,9 +90,13 @@ def test_the_layer_story_names_the_layers_of_its_table():
     }.items() for layer, v in enumerate(values, start=1)])
     story = page.layer_story(means).text
     assert "exceed 0.8 on layers 1, 2, 4 of 4" in story
-    assert "MAS–SIG is negative on layers 3, 4." in story and "FIS–SIG is negative on no layer." in story
+    assert "MAS–SIG is negative on layers 3, 4." in story
+    assert "FIS–SIG is negative on no layer (lowest: FIS–SIG 0.10 on layer 3)." in story
     assert "SI–SIG is negative on layer 1." in story
     assert page.layer_table(means).set_index("pair").loc["MAS–SIG", "layer 3"] == "-0.10 ± 0.01"
+    positive = means.assign(mean=means["mean"].abs())
+    assert "MAS–SIG, FIS–SIG and SI–SIG are negative on no layer (lowest: MAS–SIG 0.10 on layer 2, FIS–SIG 0.10 on " \
+           "layer 3, SI–SIG 0.10 on layer 1)." in page.layer_story(positive).text
 
 
 def test_every_committed_trial_is_a_trial_of_its_setting():

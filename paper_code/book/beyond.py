@@ -198,11 +198,20 @@ def layer_story(means: pd.DataFrame, high: float = 0.8) -> Markdown:
     lines = [f"After the last task (seed means), MAS–FIS, MAS–SI and FIS–SI all exceed {high:g} on "
              + (f"layer{'s' if len(agree) > 1 else ''} {', '.join(map(str, agree))}" if agree else "no layer")
              + f" of {len(layers)}."]
+    nowhere = []
     for pair in ("mas_sig", "fis_sig", "si_sig"):
         negative = [layer for layer in layers if indexed.get((pair, layer), float("nan")) < 0]
-        lines.append(f"{pair_label(pair)} is negative on "
-                     + (f"layer{'s' if len(negative) > 1 else ''} {', '.join(map(str, negative))}." if negative
-                        else "no layer."))
+        if negative:
+            lines.append(f"{pair_label(pair)} is negative on layer{'s' if len(negative) > 1 else ''} "
+                         f"{', '.join(map(str, negative))}.")
+        else:
+            nowhere.append(pair)
+    if nowhere:
+        lowest = [(pair, indexed[pair].idxmin(), indexed[pair].min()) for pair in nowhere]
+        lines.append(" and ".join([", ".join(pair_label(p) for p in nowhere[:-1]), pair_label(nowhere[-1])]
+                                  if len(nowhere) > 1 else [pair_label(nowhere[0])])
+                     + f" {'are' if len(nowhere) > 1 else 'is'} negative on no layer (lowest: "
+                     + ", ".join(f"{pair_label(p)} {value:.2f} on layer {layer}" for p, layer, value in lowest) + ").")
     return Markdown(" ".join(lines))
 
 
