@@ -102,7 +102,7 @@ def add_run_arguments(parser: argparse.ArgumentParser, lists: bool = False) -> N
         help=f"hidden layer sizes, comma-separated (default {_shown(d.hidden)}, the paper's 784-300-150-10)")
     add("--network", default=d.network,
         help=f"{' or '.join(NETWORKS)}: the fully connected network (default) or a small convolutional one (two 5×5 "
-             "convolutions with 8 and 16 channels, each with 2×2 max pooling, then the --hidden layers; e.g. "
+             "convolutions with 6 and 12 channels, each with 2×2 max pooling, then the --hidden layers; e.g. "
              "--network conv --hidden 100)")
     add("--leaky-slope", type=float, default=d.leaky_slope,
         help=f"negative slope of the hidden units' LeakyReLU; 0 gives ReLU (default {_shown(d.leaky_slope)})")
