@@ -61,8 +61,8 @@ def test_each_claim_line_names_the_settings_the_table_marks():
     mostly["label"] = ["holds in 84 of 90 cells", "holds in 23 of 45 cells", "holds in 84 of 90 cells",
                        "holds in 29 of 30 cells", "holds in 9 of 15 cells", "holds"]
     text = page.claim_findings(mostly).text
-    assert "**4-agree** (holds in 84 of 90 cells in the paper's configuration): the same grade in every setting " \
-           "(split MNIST: 23 of 45 cells)." in text
+    assert "**4-agree** (holds in 84 of 90 cells in the paper's configuration): the same grade in every setting: " \
+           "split MNIST (23 of 45 cells), deep." in text
     assert "the same grade in split MNIST (9 of 15 cells); stronger in deep." in text
     table = page.claims_table(FRAME).set_index("claim")
     # Bold exactly where the grade differs from the paper configuration's.

@@ -83,17 +83,20 @@ def claim_findings(frame: pd.DataFrame) -> Markdown:
         others = rows[rows.setting != PAPER]
         if others.empty:
             continue
-        same = list(others.loc[~others.changed, "setting"])
         stronger = [r.setting for r in others.itertuples() if r.changed and _rank(r.grade) < _rank(reference.grade)]
         weaker = [r.setting for r in others.itertuples() if r.changed and _rank(r.grade) >= _rank(reference.grade)]
         parts = [f"**{claim_id}** ({reference.label} in the paper's configuration):"]
-        counts = _other_counts(others[~others.changed], reference.label)
+        # One grade, "holds in most cells", spans just over half of the cells to all but one: where a setting
+        # keeps it over other counts, its counts follow its name.
+        kept = others[~others.changed]
+        named = ", ".join(SHORT_NAMES.get(r.setting, r.setting)
+                          + ("" if r.label == reference.label else f" ({r.label.removeprefix('holds in ')})")
+                          for r in kept.itertuples())
         if not stronger and not weaker:
-            parts.append("the same grade in every setting" + (f" ({counts})." if counts else "."))
+            counted = (kept.label != reference.label).any()
+            parts.append("the same grade in every setting" + (f": {named}." if counted else "."))
         else:
-            if same:
-                named = ", ".join(SHORT_NAMES.get(r.setting, r.setting) + _count(r.label, reference.label)
-                                  for r in others[~others.changed].itertuples())
+            if not kept.empty:
                 parts.append(f"the same grade in {named};")
             if stronger:
                 parts.append(f"stronger in {_names(stronger)};")
@@ -102,17 +105,6 @@ def claim_findings(frame: pd.DataFrame) -> Markdown:
             parts[-1] = parts[-1].rstrip(";") + "."
         lines.append("- " + " ".join(parts))
     return Markdown("\n".join(lines))
-
-
-def _other_counts(same: pd.DataFrame, reference_label: str) -> str:
-    """Where a grade is "holds in most cells" both here and in the paper's configuration but over other counts,
-    the counts: one grade spans anything from just over half the cells to all but one."""
-    return ", ".join(f"{SHORT_NAMES.get(r.setting, r.setting)}: {r.label.removeprefix('holds in ')}"
-                     for r in same.itertuples() if r.label != reference_label)
-
-
-def _count(label: str, reference_label: str) -> str:
-    return f" ({label.removeprefix('holds in ')})" if label != reference_label else ""
 
 
 def classify(frame: pd.DataFrame) -> tuple[list[str], list[str], list[str], list[str]]:
@@ -207,11 +199,10 @@ def layer_story(means: pd.DataFrame, high: float = 0.8) -> Markdown:
         else:
             nowhere.append(pair)
     if nowhere:
-        lowest = [(pair, indexed[pair].idxmin(), indexed[pair].min()) for pair in nowhere]
-        lines.append(" and ".join([", ".join(pair_label(p) for p in nowhere[:-1]), pair_label(nowhere[-1])]
-                                  if len(nowhere) > 1 else [pair_label(nowhere[0])])
-                     + f" {'are' if len(nowhere) > 1 else 'is'} negative on no layer (lowest: "
-                     + ", ".join(f"{pair_label(p)} {value:.2f} on layer {layer}" for p, layer, value in lowest) + ").")
+        labels = [pair_label(p) for p in nowhere]
+        subject = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+        lowest = ", ".join(f"{pair_label(p)} {indexed[p].min():.2f} on layer {indexed[p].idxmin()}" for p in nowhere)
+        lines.append(f"{subject} {'is' if len(labels) == 1 else 'are'} negative on no layer (lowest: {lowest}).")
     return Markdown(" ".join(lines))
 
 
