@@ -316,11 +316,6 @@ def test_repeated_paragraphs_are_found():
     assert repeated_paragraphs(pages) == {"x" * 70: ["a", "b"]}
 
 
-def test_a_table_cell_keeps_a_number_with_its_interval():
-    table = book.markdown_table(pd.DataFrame({"pair": ["MAS–FIS"], "r": ["0.72 ± 0.05"], "note": ["a | b"]}))
-    assert table.text.splitlines()[-1] == "| MAS–FIS | 0.72\u00a0±\u00a00.05 | a \\| b |"
-
-
 def test_no_paragraph_is_repeated_on_two_pages(built):
     """Each page keeps what is its own: a text every page needs (how a grade is reached, how to turn a figure) is
     on the glossary page and linked, not copied."""

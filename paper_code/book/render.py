@@ -24,8 +24,7 @@ def markdown_table(frame: pd.DataFrame) -> Markdown:
     """A DataFrame as a Markdown table (rendered by JupyterLab and by the book alike)."""
 
     def cell(value: Any) -> str:
-        # A number and its interval stay on one line in a narrow column ("0.72 ± 0.05", never split at the ±).
-        return str(value).replace("|", "\\|").replace("\n", " ").replace(" ± ", "\u00a0±\u00a0")
+        return str(value).replace("|", "\\|").replace("\n", " ")
 
     header = "| " + " | ".join(cell(c) for c in frame.columns) + " |"
     rule = "| " + " | ".join("---" for _ in frame.columns) + " |"
