@@ -132,6 +132,12 @@ FIGURE_TEXTS = """() => {
   });
 }"""
 
+#: Every table wider than the box the theme puts it in (which then scrolls sideways, hiding its last columns).
+WIDE_TABLES = """() => Array.from(document.querySelectorAll('article table')).map(t => ({
+    head: Array.from(t.querySelectorAll('th')).map(th => th.textContent.trim()).join(' | ').slice(0, 60),
+    width: t.parentElement.scrollWidth, column: t.parentElement.clientWidth,
+})).filter(t => t.width > t.column + 1)"""
+
 #: The smallest text a figure may draw, in CSS pixels.
 SMALLEST_TEXT_PX = 10
 
@@ -262,8 +268,12 @@ def test_every_page_renders_offline(html, tmp_path):
                 page.evaluate(f"() => window.scrollTo(0, document.querySelector('{anchor}').getBoundingClientRect().top + window.scrollY - 250)")
                 page.wait_for_timeout(500)
                 page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
-            # Every figure legible at 1280 px; the whole page kept as a picture for a reader's check.
+            # Every figure legible at 1280 px ...
             illegible += legibility_problems(name, page.evaluate(FIGURE_TEXTS))
+            # ... and every table within the text column.
+            illegible += [f"{name}: table ({t['head']!r}) is {t['width']} px wide in a {t['column']} px column"
+                          for t in page.evaluate(WIDE_TABLES)]
+            # The whole page kept as a picture for a reader's check.
             page.evaluate("() => window.scrollTo(0, 0)")
             page.screenshot(path=str(SCREENSHOTS / "pages" / f"{name}.png"), full_page=True)
             links[url] = page.evaluate("() => Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'))")

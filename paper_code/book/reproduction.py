@@ -114,7 +114,8 @@ def _environment(text: str) -> str:
     settings = json.loads(text) if isinstance(text, str) and text else {}
     if "machine" in settings:
         return f"on {settings['machine']} machine"
-    return ", ".join(f"{name}={value}" for name, value in settings.items()) or "default kernels"
+    # Spaces around "=" let a long variable name and its value wrap in a narrow column.
+    return ", ".join(f"{name} = {value}" for name, value in settings.items()) or "default kernels"
 
 
 def members_table(members: NoiseMembers) -> pd.DataFrame:
@@ -123,8 +124,8 @@ def members_table(members: NoiseMembers) -> pd.DataFrame:
     return pd.DataFrame({
         "seed": rows.seed.astype(int),
         "member": rows.member,
-        "threads": rows.threads.astype(int),
-        "run with": rows.environment.map(_environment),
+        "run with": [f"{n} thread{'s' if n > 1 else ''}, {_environment(env)}"
+                     for n, env in zip(rows.threads.astype(int), rows.environment)],
         "task 1 nudged": rows.nudge.map({True: "yes", False: ""}),
         "final accuracy": [f"{a:.4f}" if twin == "" else f"= {twin}" for a, twin in zip(rows.final_accuracy, rows.same_as)],
     })
