@@ -3,6 +3,7 @@
     .venv/bin/python book/build.py                         # the paper's setup, results in results/
     .venv/bin/python book/build.py -p n_tasks 3 -p epochs 1  # any page parameter, passed to every page
     .venv/bin/python book/build.py --vendor-only           # fetch the pinned JavaScript assets and stop
+    .venv/bin/python book/build.py --only s3_1_mas_fis     # preview one page (and the root page)
 
 Steps:
 
@@ -17,8 +18,8 @@ Steps:
 4. each notebook is executed with papermill into the staging folder (kernel cwd: the repository
    root), with ``PAPER_CODE_BOOK=1`` so figures are emitted as plain HTML for the static book, and
    the cell papermill injects is tagged ``remove-cell``;
-5. the CSV files of the run the pages show are copied to ``runs/<key>/`` in the staging folder (the pages link
-   them);
+
+
 6. ``jupyter-book build --all -W -n --keep-going`` writes ``<out>/_build/html``; any warning fails.
 """
 
@@ -140,8 +141,8 @@ def ensure_vendor(quiet: bool = False) -> None:
 
 
 # --------------------------------------------------------------------------- the book
-def pages() -> list[Path]:
-    """The notebooks and Markdown pages listed in _toc.yml, in order."""
+def pages(only: list[str] | None = None) -> list[Path]:
+    """The notebooks and Markdown pages listed in _toc.yml, in order (with ``only``: the root page and those named)."""
     import yaml
 
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
@@ -162,19 +163,38 @@ def pages() -> list[Path]:
                 break
         else:
             raise SystemExit(f"_toc.yml lists {name}, which is neither {name}.ipynb nor {name}.md")
+    if only:
+        unknown = set(only) - {page.stem for page in found}
+        if unknown:
+            raise SystemExit(f"no page {', '.join(sorted(unknown))} in _toc.yml: choose from "
+                             + ", ".join(page.stem for page in found))
+        found = [page for index, page in enumerate(found) if index == 0 or page.stem in only]
     return found
 
 
-def stage_sources(stage: Path) -> None:
+def stage_sources(stage: Path, only: list[str] | None = None) -> None:
+    """Copy the book's sources to ``stage``; with ``only``, a table of contents of the root page and those pages."""
+    import yaml
+
     if stage.exists():
         shutil.rmtree(stage)
     stage.mkdir(parents=True)
-    for name in ("_config.yml", "_toc.yml"):
-        shutil.copy2(ROOT / name, stage / name)
+    shutil.copy2(ROOT / "_config.yml", stage / "_config.yml")
+    if only:
+        chosen = pages(only)
+        toc = {"format": "jb-book", "root": f"book/{chosen[0].stem}",
+               "chapters": [{"file": f"book/{page.stem}"} for page in chosen[1:]]}
+        (stage / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False))
+    else:
+        shutil.copy2(ROOT / "_toc.yml", stage / "_toc.yml")
     shutil.copytree(ROOT / "assets", stage / "assets")
     (stage / "book").mkdir()
-    for page in pages():
+    for page in pages(only):
         shutil.copy2(page, stage / "book" / page.name)
+    # The findings records, which every page links for download beside the numbers it states.
+    from paper_code.locations import FINDINGS_DOWNLOADS, STUDY_DIR
+
+    shutil.copytree(ROOT / STUDY_DIR / "findings", stage / FINDINGS_DOWNLOADS)
 
 
 RUN_PARAMETERS = ("n_tasks", "epochs", "lam", "reg", "seed", "train_size", "test_size", "importance_samples")
@@ -236,9 +256,10 @@ def execute_page(page: Path, target: Path, parameters: dict) -> float:
     return time.perf_counter() - start
 
 
-def execute_pages(stage: Path, parameters: dict, jobs: int = 2) -> dict[str, float]:
-    """Execute every notebook of the book, ``jobs`` at a time (each in its own process and kernel)."""
-    notebooks = [page for page in pages() if page.suffix == ".ipynb"]
+def execute_pages(stage: Path, parameters: dict, jobs: int = 2, only: list[str] | None = None) -> dict[str, float]:
+    """Execute every notebook of the book (or those of ``only``), ``jobs`` at a time (each in its own process and
+    kernel)."""
+    notebooks = [page for page in pages(only) if page.suffix == ".ipynb"]
     seconds = {}
     # Fresh interpreters (spawn): a forked copy of this process, with torch's threads, can deadlock.
     with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=multiprocessing.get_context("spawn")) as pool:
@@ -251,18 +272,20 @@ def execute_pages(stage: Path, parameters: dict, jobs: int = 2) -> dict[str, flo
 
 
 def copy_downloads(stage: Path, run_folder: Path) -> None:
-    from paper_code.book import DOWNLOAD_FILES, DOWNLOADS_DIR
+    from paper_code.locations import DOWNLOAD_FILES, RUN_DOWNLOADS
 
-    target = stage / DOWNLOADS_DIR / run_folder.name
+    target = stage / RUN_DOWNLOADS / run_folder.name
     target.mkdir(parents=True, exist_ok=True)
     for name in DOWNLOAD_FILES:
         if (run_folder / name).is_file():
             shutil.copy2(run_folder / name, target / name)
 
 
-def build_html(stage: Path, out: Path) -> None:
+def build_html(stage: Path, out: Path, strict: bool = True) -> None:
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
-    command = [str(jupyter_book), "build", str(stage), "--path-output", str(out), "--all", "-W", "-n", "--keep-going"]
+    command = [str(jupyter_book), "build", str(stage), "--path-output", str(out), "--all", "-n", "--keep-going"]
+    if strict:
+        command.insert(-2, "-W")
     print("$ " + " ".join(command), flush=True)
     subprocess.run(command, check=True)
 
@@ -279,8 +302,9 @@ def parse_parameters(pairs: list[list[str]]) -> dict:
     return parameters
 
 
-def build(parameters: dict | None = None, out: Path = ROOT, jobs: int = 2) -> Path:
-    """Everything above; returns the folder holding index.html."""
+def build(parameters: dict | None = None, out: Path = ROOT, jobs: int = 2, only: list[str] | None = None) -> Path:
+    """Everything above; returns the folder holding index.html. With ``only``, a preview of those pages (and the
+    root page): their links to the other pages stay unresolved, so warnings are printed and do not fail it."""
     parameters = dict(parameters or {})
     parameters.setdefault("results_dir", "results")
     out = Path(out).resolve()
@@ -290,13 +314,13 @@ def build(parameters: dict | None = None, out: Path = ROOT, jobs: int = 2) -> Pa
     ensure_vendor()
     run_experiment_once(parameters)
     timings["experiment"] = time.perf_counter() - start
-    stage_sources(stage)
+    stage_sources(stage, only)
     start = time.perf_counter()
-    execute_pages(stage, parameters, jobs)
+    execute_pages(stage, parameters, jobs, only)
     timings["papermill"] = time.perf_counter() - start
     copy_downloads(stage, shown_folder(parameters))
     start = time.perf_counter()
-    build_html(stage, out)
+    build_html(stage, out, strict=not only)
     timings["jupyter-book"] = time.perf_counter() - start
     html = out / "_build" / "html"
     print("times: " + ", ".join(f"{k} {v:.0f} s" for k, v in timings.items()))
@@ -310,12 +334,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT, help="the HTML goes to OUT/_build/html (default: the repository)")
     parser.add_argument("--jobs", type=int, default=2, help="notebooks executed at once (default: 2)")
     parser.add_argument("--vendor-only", action="store_true", help="fetch the JavaScript assets and stop")
+    parser.add_argument("--only", action="append", default=[], metavar="PAGE",
+                        help="preview: build the root page and this page only (e.g. s3_1_mas_fis); repeatable")
     args = parser.parse_args(argv)
     if args.vendor_only:
         ensure_vendor()
         print(f"JavaScript assets in {VENDOR}")
         return 0
-    html = build(parse_parameters(args.parameter), args.out, args.jobs)
+    html = build(parse_parameters(args.parameter), args.out, args.jobs, args.only or None)
     print(f"\nThe book is at {html / 'index.html'}\n  open it with: open {html / 'index.html'}  (or xdg-open)")
     return 0
 

@@ -43,6 +43,9 @@ EXAMPLES = {
     "data": """examples:
   python -m paper_code data
   python -m paper_code data --data-root /scratch/mnist""",
+    "findings": """examples:
+  python -m paper_code findings            rewrite study/findings/*.json from the committed study
+  python -m paper_code findings --check    exit 1 where a committed record is stale""",
 }
 
 
@@ -171,6 +174,7 @@ RESUME_HINTS = {
     "sweep": "rerun the same command: finished trials are skipped and an unfinished one continues",
     "prune": "rerun the same command (nothing was written)",
     "data": "rerun the same command",
+    "findings": "rerun the same command (each record is written whole or not at all)",
 }
 
 
@@ -222,6 +226,12 @@ def build_parser() -> argparse.ArgumentParser:
     prune.add_argument("--top", type=_typed_list(float), default=None, help="top-k percentages (default 1,10,50)")
     prune.add_argument("--out", type=Path, default=None, help="folder for the two CSV files (default: --results)")
     prune.add_argument("--data-root", type=Path, default=None, help=DATA_HELP)
+
+    findings = commands.add_parser("findings", help="write the findings records of the book's pages from the study",
+                                   description="Recompute every page's findings record from the committed study "
+                                               "and write study/findings/<page>.json.", epilog=EXAMPLES["findings"])
+    findings.add_argument("--check", action="store_true",
+                          help="write nothing: fail (exit 1) where a committed record differs from the recomputed one")
 
     data = commands.add_parser("data", help="rebuild (if missing) and verify the MNIST files",
                                description="Rebuild (if missing) and verify the MNIST files.", epilog=EXAMPLES["data"])
@@ -275,6 +285,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             networks = written.pruning.drop(columns=["task", "accuracy"]).drop_duplicates()
             print(f"{len(networks)} pruned networks, accuracy on each task learned: {written.pruning_path}; "
                   f"{len(written.overlap)} top-k overlaps: {written.overlap_path}")
+        elif args.command == "findings":
+            from paper_code.studies import findings  # noqa: PLC0415
+
+            if args.check:
+                stale = findings.stale()
+                for page, lines in stale.items():
+                    print(f"{page}: " + "; ".join(lines[:5]) + (f" (and {len(lines) - 5} more)" if len(lines) > 5 else ""))
+                if stale:
+                    print("the committed findings are stale: run `python -m paper_code findings`", file=sys.stderr)
+                    return 1
+                print("every findings record is current")
+            else:
+                for path in findings.write_all():
+                    print(f"wrote {path}")
         elif args.command == "data":
             from paper_code.data import ensure_mnist  # noqa: PLC0415
             from paper_code.locations import default_data_root  # noqa: PLC0415

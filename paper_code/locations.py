@@ -76,3 +76,11 @@ def shown_path(path: str | os.PathLike[str]) -> str:
         return Path(path).resolve().relative_to(project_root()).as_posix()
     except ValueError:  # outside the checkout
         return Path(path).as_posix()
+
+
+#: Files of a results folder that the built book offers for download beside the page that shows the run.
+DOWNLOAD_FILES: tuple[str, ...] = ("config.json", "accuracy.csv", "correlations.csv", "training.csv")
+#: Where the built book keeps each shown run's downloadable files (``runs/<key>/``), and the findings records,
+#: relative to the book's source root: ``book/build.py`` copies them there and the pages link them.
+RUN_DOWNLOADS = "runs"
+FINDINGS_DOWNLOADS = "findings"

@@ -26,18 +26,21 @@ from paper_code.analysis.explanation import COMPARISONS, LITERAL_COMPARISONS, OB
 from paper_code.config import Config
 from paper_code.errors import PaperCodeError
 from paper_code.results import load_results
+from paper_code.studies.findings import read_record
 from paper_code.studies.claim_data import claim_data
 from paper_code.studies.claims import CLAIMS
+from paper_code.studies.claims import grade as claim_grade
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = dict(n_tasks=3, epochs=1, train_size=2000, test_size=500, importance_samples=500)
-GRADE_WORDS = ("holds", "direction only", "does not hold", "not applicable", "not computed")
 
 #: Plotly figures each executed page must hold.
 FIGURES = {
     "methodology": 1,
-    "s3_1_mas_fis": 6,
+    # The seed-mean surface and cell grid of MAS–FIS, the FIS–MAS² minus FIS–MAS grid, the eq. (2)-(3) dots.
+    "s3_1_mas_fis": 4,
     "s3_2_mas_si": 2,
+    # SIG pairs: the surface and one line per layer.
     "s3_3_mas_sig": 2,
     "s3_4_fis_si": 2,
     "s3_5_fis_sig": 2,
@@ -78,10 +81,9 @@ BEYOND_PAGES = {"b8_beyond"}
 ANALYSIS_PAGES = {"b5_pruning", "b6_structure"}
 SENSITIVITY_PAGES = {"b7_sensitivity"}
 NOISE_PAGES = {"reproduce"}
-#: Claims whose verdict each page states.
-VERDICTS = {
-    "s3_1_mas_fis": 4, "s3_2_mas_si": 1, "s3_3_mas_sig": 2, "s3_4_fis_si": 1, "s3_5_fis_sig": 2, "s3_6_si_sig": 2,
-}
+#: The narrated pages: each opens with a verdict box and states the numbers of its findings record.
+SECTION_PAGES = {"s3_1_mas_fis", "s3_2_mas_si", "s3_3_mas_sig", "s3_4_fis_si", "s3_5_fis_sig", "s3_6_si_sig"}
+NARRATED_PAGES = SECTION_PAGES | {"b2_importance_matters"}
 
 
 # --------------------------------------------------------------------------- one small build per session
@@ -185,11 +187,11 @@ def test_claims_table_grades_the_small_run_alone(built):
     data = claim_data(results, built.results_dir, ROOT / "study" / "grid")
     assert sorted(data.sources) == [results.config.seed]  # the small configuration is not in the study
     claims = book.claims_table(data, "spearman")
-    assert list(claims.columns) == ["section", "claim", "test", "Pearson", "Spearman", "evidence"]
+    assert list(claims.columns) == ["section", "claim", "test", "Pearson", "Spearman"]
     assert len(claims) == len(CLAIMS)
-    ewc = claims[claims["claim"].str.startswith("Despite")].iloc[0]
-    assert ewc["Pearson"] == "not computed" and "another configuration" in ewc["evidence"]
-    assert claims[claims["claim"].str.startswith("Squaring")].iloc[0]["Spearman"] == "not applicable"
+    assert claims[claims["claim"].str.startswith("all four")].iloc[0]["Pearson"] == "not computed"
+    assert "another configuration" in claim_grade(data, "4-ewc").why
+    assert claims[claims["claim"].str.startswith("FIS correlates better")].iloc[0]["Spearman"] == "not applicable"
 
 
 # --------------------------------------------------------------------------- the executed notebooks
@@ -214,8 +216,9 @@ def test_page_executed_with_figures_verdicts_and_provenance(built, name):
     assert all("<script src=" not in h and len(h) < 500_000 for h in figures)
     assert not [out for out in everything if "application/vnd.plotly.v1+json" in out.get("data", {})]
     markdown = [out["data"]["text/markdown"] for out in everything if "text/markdown" in out.get("data", {})]
+    prose = [cell.source for cell in notebook.cells if cell.cell_type == "markdown"]
     if name == "b2_importance_matters":  # the paper's regularizers and the controls, from their two sweeps
-        assert any(text.startswith("**Trials shown:**") and "`study/grid`" in text for text in markdown), "no provenance"
+        assert "{download}`b2.json </findings/b2.json>`" in prose[-1] and "`study/controls`" in prose[-1]
     elif name in BEYOND_PAGES:
         assert any(text.startswith("**Study shown:** `study/beyond`") for text in markdown), "no provenance"
     elif name in STUDY_PAGES:
@@ -231,13 +234,15 @@ def test_page_executed_with_figures_verdicts_and_provenance(built, name):
     else:
         key = built.run.name
         assert any(key in text and "{download}`correlations.csv" in text for text in markdown), "no provenance"
-    verdicts = [text for text in markdown if text.startswith("**Does the claim hold?**")]
-    assert len(verdicts) == VERDICTS.get(name, 0)
-    for text in verdicts:
-        assert re.search(r"\*\*(holds|holds in \d+ of \d+ cells|direction only|does not hold|not applicable|not computed)\*\*", text)
-    if name in VERDICTS:  # the page says what the grades rest on and how they are reached
-        notes = [text for text in markdown if " rest on **" in text.split(":", 1)[0]]
-        assert len(notes) == 1 and "{ref}`glossary-grades`" in notes[0], notes
+    if name in NARRATED_PAGES:
+        # The verdict box opens the page (its first text after the title); no code shows, folded or not.
+        assert ":class: verdict" in prose[1] and ("**The paper**" in prose[1] or "**The question**" in prose[1])
+        code_tags = [cell.metadata.get("tags", []) for cell in notebook.cells if cell.cell_type == "code"]
+        assert all({"remove-cell", "remove-input"} & set(tags) for tags in code_tags)
+        # The small run is not the study's configuration: a paragraph its numbers no longer support is flagged in
+        # place, never silently kept, and the build goes on.
+        flagged = [text for text in markdown if text.startswith(":::{warning}\nOn this run the paragraph above")]
+        assert all("it says" in text for text in flagged)
     # The parameters cell and the cell papermill injects are both hidden from the book.
     tags = [cell.metadata.get("tags", []) for cell in notebook.cells]
     assert any("parameters" in t and "remove-cell" in t for t in tags)
@@ -291,7 +296,8 @@ def test_html_pages_downloads_and_local_scripts(built):
 
 
 #: The stamps that say which data a page shows: pages that show the same run or study carry the same stamp.
-PROVENANCE_STAMPS = ("Run shown:", "Study shown:", "Analysis shown:", "Trials shown:", "Numbers shown:")
+PROVENANCE_STAMPS = ("Run shown:", "Study shown:", "Analysis shown:", "Trials shown:", "Numbers shown:",
+                     "Where these numbers come from.")
 
 
 def repeated_paragraphs(pages: dict[str, str], shortest: int = 60) -> dict[str, list[str]]:
@@ -349,7 +355,9 @@ def test_a_page_of_a_configuration_the_study_holds_shows_its_committed_trial(tmp
     # Its grades rest on the study's five seeds, with the rounding and sampling noise the noise study measured.
     assert sorted(page.data.sources) == [0, 1, 2, 3, 4] and page.data.noise is not None
     assert {"sampling_pearson", "sampling_spearman"} <= set(page.data.noise.columns)
-    assert "within the rounding and sampling noise of the threshold" in page.grade("3.1-mas-fis").evidence
+    assert page.grade("3.1-mas-fis").within_noise is not None
+    # Its findings are the committed record, which its prose must hold on; a small run's are computed, not held.
+    assert page.shows_the_study and page.findings("s3_2") == read_record("s3_2")
     check = page.explanation()  # the tables the study stored with the trial; it keeps no networks
     assert check.p_last is None and check.stored_mismatch is None and set(check.p_summary.task) == set(range(1, 11))
     small, committed = book.shown_run(tmp_path / "results", n_tasks=1, epochs=1, train_size=500, test_size=100,

@@ -135,42 +135,32 @@ def test_the_comparison_needs_fine_tuning_on_the_seeds():
         regularizer_comparison(_study({("mas", 3.0): [0.9, 0.9]}), seeds=(0, 1))
 
 
-def test_the_page_says_what_plain_anchoring_keeps_from_the_intervals():
-    from paper_code.book.controls import comparison_findings, comparison_table
-    from paper_code.studies.controls import regularizer_comparison
+def test_the_controls_record_corrects_the_family_and_tests_equivalence_within_the_margin():
+    from scipy import stats
 
-    seeds = (0, 1, 2)
+    from paper_code.analysis.spread import holm
+    from paper_code.studies.findings.controls import controls_record
+
     fine_tuning, mas = [0.50, 0.52, 0.48], [0.94, 0.95, 0.93]
-    # uniform behind MAS by 0.10, 0.11, 0.09 on the three seeds: measurably behind; random level with it.
-    behind = regularizer_comparison(_study({("none", 0.0): fine_tuning, ("mas", 3.0): mas,
-                                            ("uniform", 1e-3): [0.84, 0.84, 0.84],
-                                            ("random", 1e-3): [0.95, 0.93, 0.94]}), seeds=seeds)
-    text = comparison_findings(behind).text
-    share = np.mean((np.array([0.84] * 3) - fine_tuning) / (np.array(mas) - fine_tuning))
-    assert f"keeps {share * 100:.1f} ± " in text and "but is measurably behind it (-0.1000 ± " in text
-    assert "**EWC-random** (λ = 0.001) keeps" in text and "not measurably different from EWC-MAS (+0.0000 ± " in text
-    assert "the anchoring gives that share, MAS's importance the rest" in text
-    table = comparison_table(behind)
-    assert table.set_index("regularizer").loc["EWC-MAS", "share of EWC-MAS's gain"] == "reference"
-
-    # Level with MAS on average, but the interval (± 0.043) is wider than the equivalence margin: no verdict.
-    level = regularizer_comparison(_study({("none", 0.0): fine_tuning, ("mas", 3.0): mas,
-                                           ("uniform", 1e-3): [0.95, 0.93, 0.94]}), seeds=seeds)
-    assert "is not measurably behind it (+0.0000 ± " in comparison_findings(level).text
-    assert "wider than ±0.01, so these seeds cannot tell anchoring alone from EWC-MAS" in comparison_findings(level).text
-    # Within 0.002 of MAS on every seed: the whole interval lies inside ± 0.01.
-    close = regularizer_comparison(_study({("none", 0.0): fine_tuning, ("mas", 3.0): mas,
-                                           ("uniform", 1e-3): [0.941, 0.949, 0.931]}), seeds=seeds)
-    assert "anchoring alone gives what EWC-MAS gives, within 0.01 of final accuracy" in comparison_findings(close).text
-
-
-def test_the_provenance_names_a_selected_lambda_at_the_edge_of_its_grid():
-    from paper_code.book.controls import comparison_provenance
-    from paper_code.studies.controls import regularizer_comparison
-
-    study = _study({("none", 0.0): [0.5, 0.5], ("mas", 1.0): [0.90, 0.90], ("mas", 3.0): [0.94, 0.94],
-                    ("mas", 10.0): [0.92, 0.92], ("random", 0.01): [0.80, 0.80], ("random", 0.03): [0.85, 0.85]})
-    study.table["wall_seconds"] = 100.0
-    text = comparison_provenance(study, regularizer_comparison(study, seeds=(0, 1))).text
-    assert "At the edge of the λ tried, so perhaps not the best: EWC-random (λ = 0.03)." in text
-    assert "EWC-MAS (λ" not in text  # MAS's best λ lies inside its grid
+    study = _study({("none", 0.0): fine_tuning, ("mas", 3.0): mas,
+                    ("uniform", 1e-3): [0.84, 0.84, 0.84],     # 0.10 behind on every seed but one
+                    ("rank1", 3.0): [0.941, 0.949, 0.931],      # within 0.002 of MAS on every seed
+                    ("sig", 0.1): [0.93, 0.95, 0.90]})          # level on average, noisy
+    record = controls_record(study, seeds=(0, 1, 2))
+    entries = record["regularizers"]
+    # The margin of comparable quality: a tenth of MAS's mean gain (0.94 - 0.50, 0.95 - 0.52, 0.93 - 0.48: 0.44).
+    assert record["margin"] == pytest.approx(0.044)
+    uniform = np.array([0.84] * 3)
+    assert entries["uniform"]["share_kept"]["mean"] == pytest.approx(np.mean((uniform - fine_tuning) / (np.array(mas) - fine_tuning)))
+    # Holm over the three comparisons with MAS, from scipy's paired t-tests.
+    p = [stats.ttest_rel(np.array(v), mas).pvalue for v in ([0.93, 0.95, 0.90], uniform, [0.941, 0.949, 0.931])]
+    adjusted = holm(p)
+    for reg, value in zip(("sig", "uniform", "rank1"), adjusted):
+        assert entries[reg]["p_holm"] == pytest.approx(value, rel=1e-6)
+        assert entries[reg]["measurably_different"] == (value <= 0.05)
+    assert entries["uniform"]["measurably_different"] and not entries["rank1"]["measurably_different"]
+    # rank-1: differences 0.001, -0.001, 0.001; 90 % interval ± 2.920 · 0.00115 / √3 = ± 0.0019: inside ± 0.044.
+    assert entries["rank1"]["equivalent"] and not entries["uniform"]["equivalent"]
+    assert record["importances_by_accuracy"] == ["mas", "sig"] and record["controls_by_share"] == ["rank1", "uniform"]
+    assert entries["uniform"]["forgetting_ratio"] == pytest.approx(0.16 / 0.06)  # forgetting is 1 - accuracy here
+    assert entries["mas"]["lambda_seeds"] == [0, 1, 2] and "share_kept" not in entries["mas"]

@@ -13,7 +13,7 @@ from paper_code.labels import pair_label, plural
 from paper_code.locations import shown_path
 from paper_code.studies.beyond import CLAIM_PAIRS, PAPER, SETTINGS, SettingRuns
 from paper_code.studies.claims import CLAIMS_BY_ID
-from paper_code.studies.grading import DIRECTION, FAILS, HOLDS, MOSTLY
+from paper_code.studies.grading import FAILS, HOLDS, MOSTLY, PARTLY
 from paper_code.studies.grid import STABILITY_SEEDS
 
 #: How each column is headed in the tables.
@@ -22,7 +22,7 @@ SHORT_NAMES = {PAPER: "paper", "split": "split MNIST", "rotated": "rotated MNIST
 STREAM_SETTINGS = ("split", "rotated")
 NETWORK_SETTINGS = ("relu", "deep")
 #: Grades from the strongest down, to say whether a setting strengthens or weakens a claim.
-GRADE_ORDER = (HOLDS, MOSTLY, DIRECTION, FAILS)
+GRADE_ORDER = (HOLDS, MOSTLY, PARTLY, FAILS)
 
 
 def provenance(columns: dict[str, SettingRuns], root) -> Markdown:

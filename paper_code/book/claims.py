@@ -16,7 +16,7 @@ from paper_code.book.render import Markdown, markdown_table
 from paper_code.book.sensitivity import claim_sensitivity
 from paper_code.labels import method_label, pair_label, plural, reg_label
 from paper_code.studies.claims import CLAIMS, ClaimData
-from paper_code.studies.grading import DIRECTION, FAILS, HOLDS, NOT_APPLICABLE, NOT_COMPUTED
+from paper_code.studies.grading import FAILS, HOLDS, MOSTLY, NOT_APPLICABLE, NOT_COMPUTED, PARTLY
 
 def claims_markdown(table: pd.DataFrame) -> Markdown:
     """The claims table as Markdown: grades in a compact table, then each test and its evidence."""
@@ -24,15 +24,14 @@ def claims_markdown(table: pd.DataFrame) -> Markdown:
     compact.insert(0, "#", range(1, len(table) + 1))
     lines = [markdown_table(compact).text, "", "How each grade was reached:", ""]
     for number, row in enumerate(table.itertuples(index=False), start=1):
-        lines.append(f"{number}. *Test:* {row.test}. *Evidence:* {row.evidence}.")
+        lines.append(f"{number}. *Test:* {row.test}.")
     return Markdown("\n".join(lines))
 
 
 def grade_counts(table: pd.DataFrame, column: str = "Pearson") -> dict[str, int]:
     """How many claims got each grade; every "holds in k of N cells" counts as one "holds in most cells"."""
-    labels = table[column].map(lambda label: "holds in most cells" if label.startswith("holds in ") else label)
-    counts = labels.value_counts()
-    order = (HOLDS, "holds in most cells", DIRECTION, FAILS, NOT_APPLICABLE, NOT_COMPUTED)
+    counts = table[column].value_counts()
+    order = (HOLDS, MOSTLY, PARTLY, FAILS, NOT_APPLICABLE, NOT_COMPUTED)
     return {grade: int(counts.get(grade, 0)) for grade in order}
 
 
@@ -42,7 +41,7 @@ def claims_summary(table: pd.DataFrame) -> Markdown:
     for column in ("Pearson", "Spearman"):
         counts = grade_counts(table, column)
         words = [f"{counts[HOLDS]} {'holds' if counts[HOLDS] == 1 else 'hold'} in every cell",
-                 f"{counts['holds in most cells']} in most cells", f"{counts[DIRECTION]} in direction only",
+                 f"{counts[MOSTLY]} mostly", f"{counts[PARTLY]} partly",
                  f"{counts[FAILS]} {'does' if counts[FAILS] == 1 else 'do'} not hold"]
         rest = [f"{counts[g]} {g}" for g in (NOT_APPLICABLE, NOT_COMPUTED) if counts[g]]
         parts.append(f"with {column}'s coefficient, of the {len(table)} claims " + ", ".join(words + rest))
@@ -150,7 +149,7 @@ def regularizer_table(frame: pd.DataFrame) -> pd.DataFrame:
     wide = frame.pivot(index="claim", columns="reg", values="label").reindex(
         [c.id for c in CLAIMS if c.id in set(frame.claim)])
     regs = list(dict.fromkeys(frame.reg))
-    texts = {c.id: f"{c.section}: {c.text}" for c in CLAIMS}
+    texts = {c.id: f"{c.section}: {c.statement}" for c in CLAIMS}
     table = pd.DataFrame({"claim": [texts[c] for c in wide.index]})
     for reg in regs:
         # "holds in 28 of 30 cells" as "28 of 30": six columns must fit a page.
@@ -167,7 +166,7 @@ def regularizer_findings(frame: pd.DataFrame) -> Markdown:
     lines = [f"Graded on each regularizer's trials at its selected λ ({counts}), "
              f"{depends.claim.nunique()} of the {frame.claim.nunique()} correlation claims change grade with the "
              "importance inside the penalty:"]
-    texts = {c.id: f"{c.section} {c.text}" for c in CLAIMS}
+    texts = {c.id: f"{c.section} {c.statement}" for c in CLAIMS}
     for claim, rows in depends.groupby("claim", sort=False):
         grades = "; ".join(f"{reg_label(r.reg)}: {r.label}" for r in rows.itertuples())
         lines.append(f"- {texts[claim]} — {grades}.")

@@ -17,11 +17,8 @@ from paper_code.labels import describe
 from paper_code.locations import project_root, shown_path
 from paper_code.results import Results
 
-#: Files of a results folder that the built book offers for download.
-DOWNLOAD_FILES: tuple[str, ...] = ("config.json", "accuracy.csv", "correlations.csv", "training.csv")
-
-#: Where the built book keeps each run's downloadable files, relative to the book's source root.
-DOWNLOADS_DIR = "runs"
+from paper_code.locations import DOWNLOAD_FILES
+from paper_code.locations import RUN_DOWNLOADS as DOWNLOADS_DIR
 
 
 def results_date(results: Results) -> str:

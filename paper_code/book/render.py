@@ -6,18 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-
-class Markdown:
-    """Markdown output that both JupyterLab and the book render (the book with MyST roles)."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    def _repr_markdown_(self) -> str:
-        return self.text
-
-    def __repr__(self) -> str:
-        return self.text
+from paper_code.book.markdown import Markdown
 
 
 def markdown_table(frame: pd.DataFrame) -> Markdown:

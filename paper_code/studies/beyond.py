@@ -146,7 +146,7 @@ def claims_by_setting(columns: dict[str, SettingRuns], kind: str = "pearson") ->
         for name, runs in columns.items():
             result = grade(runs.data, claim_id, kind)
             rows.append({"claim": claim_id, "setting": name, "grade": result.grade, "label": result.label,
-                         "evidence": result.evidence, "seeds": len(runs.seeds),
+                         "seeds": len(runs.seeds),
                          "changed": reference is not None and result.grade != reference})
     return pd.DataFrame(rows)
 

@@ -125,6 +125,8 @@ class LambdaChoice:
     mean_accuracy: float
     seeds: int
     at_edge: bool
+    #: The seeds every λ of the grid ran with, which chose it (a comparison on them is not a held-out one).
+    chosen_on: tuple[int, ...] = ()
 
 
 def lambda_summary(table: pd.DataFrame) -> pd.DataFrame:
@@ -158,7 +160,8 @@ def choose_lambda(table: pd.DataFrame, reg: str) -> LambdaChoice:
     means = rows[rows.seed.isin(common)].groupby("lam").final_accuracy.mean()
     best = float(means.idxmax())
     edge = best in (float(means.index.min()), float(means.index.max()))  # no interior optimum shown
-    return LambdaChoice(reg, best, float(means.max()), len(common), at_edge=edge)
+    return LambdaChoice(reg, best, float(means.max()), len(common), at_edge=edge,
+                        chosen_on=tuple(sorted(int(s) for s in common)))
 
 
 def lambda_lead(table: pd.DataFrame, reg: str) -> tuple[float, float, int] | None:

@@ -1,0 +1,38 @@
+"""The foot of a results page: where every number on it comes from, and the files behind them to download.
+
+The numbers of a page shown from the committed study are its findings record, downloadable beside them; a page
+run with other parameters computed its record on the machine that built it, from the run it shows, whose files
+are offered instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from paper_code.book.markdown import Markdown
+from paper_code.book.numbers import seed_list
+from paper_code.locations import FINDINGS_DOWNLOADS, RUN_DOWNLOADS
+
+
+def _files(run: dict[str, Any]) -> str:
+    return ", ".join(f"{{download}}`{name} </{RUN_DOWNLOADS}/{run['key']}/{name}>`" for name in run["files"])
+
+
+def page_foot(page: str, record: dict[str, Any], run: dict[str, Any]) -> Markdown:
+    """Where the numbers of ``page`` come from (``record``: its findings; ``run``: the provenance of the run shown,
+    :meth:`paper_code.studies.pages.ResultsPage.provenance`)."""
+    seeds = seed_list(record.get("seeds", [run["seed"]]))
+    if run["study"]:
+        source = (f"Every number on this page is in its findings record {{download}}`{page}.json "
+                  f"</{FINDINGS_DOWNLOADS}/{page}.json>`, computed by `python -m paper_code findings` from the "
+                  f"committed trials of the paper's configuration (seeds {seeds}, in `study/grid`).")
+    else:
+        origin = "the committed study trial" if run["committed"] else "computed on the machine that built this page"
+        source = (f"Every number on this page was computed when the page was built, from the run it shows and the "
+                  f"seeds of its configuration found (seeds {seeds}).")
+        source += f" The run is {origin}."
+    return Markdown(
+        f"*Where these numbers come from.* {source} **Run shown:** `{run['key']}` ({run['summary']}), "
+        f"`{run['folder']}`, numerics version {run['numerics']}, computed by paper_code {run['computed_by']} on "
+        f"{run['date'][:10] or 'an unrecorded date'}; download its files: {_files(run)}."
+    )
