@@ -45,6 +45,9 @@ FIGURES = {
     "s3_4_fis_si": 2,
     "s3_5_fis_sig": 2,
     "s3_6_si_sig": 2,
+    # The pages that read only findings records.
+    "intro": 0,
+    "findings": 0,
     "discussion": 0,
     "explore": 1,
     # The study pages read the committed study (study/grid), whatever the run parameters.
@@ -83,7 +86,9 @@ SENSITIVITY_PAGES = {"b7_sensitivity"}
 NOISE_PAGES = {"reproduce"}
 #: The narrated pages: each opens with a verdict box and states the numbers of its findings record.
 SECTION_PAGES = {"s3_1_mas_fis", "s3_2_mas_si", "s3_3_mas_sig", "s3_4_fis_si", "s3_5_fis_sig", "s3_6_si_sig"}
-NARRATED_PAGES = SECTION_PAGES | {"b2_importance_matters"}
+#: The pages that state only what findings records hold: no parameters, nothing computed.
+READER_PAGES = {"intro", "findings", "discussion"}
+NARRATED_PAGES = SECTION_PAGES | READER_PAGES | {"b2_importance_matters"}
 
 
 # --------------------------------------------------------------------------- one small build per session
@@ -217,8 +222,15 @@ def test_page_executed_with_figures_verdicts_and_provenance(built, name):
     assert not [out for out in everything if "application/vnd.plotly.v1+json" in out.get("data", {})]
     markdown = [out["data"]["text/markdown"] for out in everything if "text/markdown" in out.get("data", {})]
     prose = [cell.source for cell in notebook.cells if cell.cell_type == "markdown"]
-    if name == "b2_importance_matters":  # the paper's regularizers and the controls, from their two sweeps
-        assert "{download}`b2.json </findings/b2.json>`" in prose[-1] and "`study/controls`" in prose[-1]
+    if name in NARRATED_PAGES:
+        # Every number comes from findings records, which the page offers for download (a section page run with
+        # other parameters computes its own, from the run it shows, whose files it offers instead).
+        if name in SECTION_PAGES:
+            assert any(built.run.name in text and "{download}`correlations.csv" in text for text in markdown)
+        elif name != "intro":
+            assert "</findings/" in prose[-1], prose[-1]
+        if name == "b2_importance_matters":  # the paper's regularizers and the controls, from their two sweeps
+            assert "`study/controls`" in prose[-1]
     elif name in BEYOND_PAGES:
         assert any(text.startswith("**Study shown:** `study/beyond`") for text in markdown), "no provenance"
     elif name in STUDY_PAGES:
@@ -236,7 +248,7 @@ def test_page_executed_with_figures_verdicts_and_provenance(built, name):
         assert any(key in text and "{download}`correlations.csv" in text for text in markdown), "no provenance"
     if name in NARRATED_PAGES:
         # The verdict box opens the page (its first text after the title); no code shows, folded or not.
-        assert ":class: verdict" in prose[1] and ("**The paper**" in prose[1] or "**The question**" in prose[1])
+        assert ":class: verdict" in prose[1], prose[1][:200]
         code_tags = [cell.metadata.get("tags", []) for cell in notebook.cells if cell.cell_type == "code"]
         assert all({"remove-cell", "remove-input"} & set(tags) for tags in code_tags)
         # The small run is not the study's configuration: a paragraph its numbers no longer support is flagged in
@@ -245,11 +257,12 @@ def test_page_executed_with_figures_verdicts_and_provenance(built, name):
         assert all("it says" in text for text in flagged)
     # The parameters cell and the cell papermill injects are both hidden from the book.
     tags = [cell.metadata.get("tags", []) for cell in notebook.cells]
-    assert any("parameters" in t and "remove-cell" in t for t in tags)
+    assert any("parameters" in t and "remove-cell" in t for t in tags) or name in READER_PAGES
     injected = [t for t in tags if "injected-parameters" in t]
     assert all("remove-cell" in t for t in injected)
     # Study pages declare none of the run parameters this build passes, so papermill injects nothing there.
-    assert len(injected) == (0 if name in STUDY_PAGES | ANALYSIS_PAGES | SENSITIVITY_PAGES | BEYOND_PAGES else 1)
+    assert len(injected) == (0 if name in STUDY_PAGES | ANALYSIS_PAGES | SENSITIVITY_PAGES | BEYOND_PAGES | READER_PAGES
+                             | {"b2_importance_matters"} else 1)
     assert notebook.metadata.kernelspec.name == "python3"
 
 
@@ -277,7 +290,7 @@ def test_discussion_table_lists_every_claim(built):
 
 def test_html_pages_downloads_and_local_scripts(built):
     pages = sorted(p.stem for p in (built.html / "book").glob("*.html"))
-    assert pages == sorted(list(FIGURES) + ["glossary", "intro", "references"])  # every notebook, the text pages
+    assert pages == sorted(list(FIGURES) + ["glossary", "references"])  # every notebook, the text pages
     assert (built.html / "index.html").is_file()
     copies = list((built.html / "_downloads").glob("*/correlations.csv"))
     assert len(copies) == 1 and copies[0].read_bytes() == (built.run / "correlations.csv").read_bytes()
@@ -326,7 +339,7 @@ def test_no_paragraph_is_repeated_on_two_pages(built):
     """Each page keeps what is its own: a text every page needs (how a grade is reached, how to turn a figure) is
     on the glossary page and linked, not copied."""
     pages = {p.stem: p.read_text() for p in (built.html / "book").glob("*.html")}
-    assert len(pages) == len(FIGURES) + 3
+    assert len(pages) == len(FIGURES) + 2
     assert repeated_paragraphs(pages) == {}
 
 

@@ -27,7 +27,8 @@ from paper_code.book.claims import (
 )
 from paper_code.book.findings import FindingNoLongerHolds, PageFindings, Record
 from paper_code.book.foot import page_foot
-from paper_code.book.tables import controls_table
+from paper_code.book.tables import claims_table as graded_claims_table
+from paper_code.book.tables import controls_table, regularizer_grades_table
 from paper_code.book.pages import ResultsPage, check_correlation, load_page, page_config, results_page, shown_run
 from paper_code.book.provenance import DOWNLOAD_FILES, DOWNLOADS_DIR, accuracy_summary, setup_table
 from paper_code.book.render import Markdown, markdown_table
@@ -36,7 +37,7 @@ from paper_code.locations import checkout_path
 from paper_code.studies.claims import claims_table
 
 __all__ = [
-    "FindingNoLongerHolds", "PageFindings", "Record", "page_foot", "controls_table", "BOOK_ENV", "DOWNLOAD_FILES", "DOWNLOADS_DIR", "Markdown", "ResultsPage", "accuracy_summary", "check_correlation",
+    "FindingNoLongerHolds", "PageFindings", "Record", "page_foot", "controls_table", "graded_claims_table", "regularizer_grades_table", "BOOK_ENV", "DOWNLOAD_FILES", "DOWNLOADS_DIR", "Markdown", "ResultsPage", "accuracy_summary", "check_correlation",
     "checkout_path", "claims_markdown", "claims_summary", "claims_table", "conclusions_markdown",
     "explanation_consistency", "literal_forms_findings", "load_page", "regularizer_findings", "regularizer_table",
     "shallow_network_reading", "markdown_table", "page_config",

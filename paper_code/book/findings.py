@@ -52,6 +52,9 @@ class Record:
     def keys(self):
         return self._data.keys()
 
+    def values(self) -> list[Any]:
+        return [getattr(self, key) for key in self._data]
+
     def raw(self) -> dict[str, Any]:
         return self._data
 

@@ -38,3 +38,37 @@ def controls_table(record: dict[str, Any]) -> Markdown:
 
 def _plain(value: dict[str, Any]) -> dict[str, Any]:
     return {"mean": value["mean"], "half": value["half"]}
+
+
+#: The label of the page that states each record's claims, for the links of the discussion's tables.
+PAGE_LABELS: dict[str, str] = {"s3_1": "sec-3-1", "s3_2": "sec-3-2", "s3_3": "sec-3-3", "s3_4": "sec-3-4",
+                               "s3_5": "sec-3-5", "s3_6": "sec-3-6", "discussion": "discussion",
+                               "b2": "importance-matters"}
+
+
+def _cells(row: dict[str, Any]) -> str:
+    return f"{row['held']} of {row['judged']}"
+
+
+def claims_table(record: dict[str, Any]) -> Markdown:
+    """Every claim of the discussion's record: where it is made (linked to the page that shows it), what it says,
+    its grade, the cells or comparisons that pass, and its grade with Spearman's ρ."""
+    rows = []
+    for row in record["table"].values():
+        where = f"{{ref}}`{row['section']} <{PAGE_LABELS[row['page']]}>`"
+        rows.append([where, row["statement"], f"**{row['grade']}**", _cells(row), row["spearman"]])
+    return table(["§", "the paper says", "grade", "passing", "with Spearman's ρ"], rows)
+
+
+#: The order of the regularizers in the discussion's second table, and their column names.
+REGULARIZER_COLUMNS: dict[str, str] = {"mas": "MAS", "fis": "FIS", "fis_true": "true Fisher", "si": "SI", "sig": "SIG",
+                                       "none": "none"}
+
+
+def regularizer_grades_table(record: dict[str, Any]) -> Markdown:
+    """The correlation claims whose grade changes with the importance inside the penalty, one column per
+    regularizer (*none*: fine-tuning)."""
+    changing = record["regularizers"]["changing"]
+    regs = [r for r in REGULARIZER_COLUMNS if any(r in row["grades"] for row in changing.values())]
+    rows = [[row["statement"], *(row["grades"].get(r, "–") for r in regs)] for row in changing.values()]
+    return table(["the paper says", *(REGULARIZER_COLUMNS[r] for r in regs)], rows)

@@ -236,6 +236,7 @@ def combine(claim: str, grades: list[Grade], names: list[str], kind: str | None 
         claim, decide(held, judged, clear, far_off), kind, held, judged, clear, sum(g.robust for g in grades),
         far_off, sum(g.undefined for g in grades), noise, tuple(sorted(set().union(*(g.seeds for g in grades)))),
         grades[0].threshold, grades[0].op, worst.worst, min(g.low for g in grades), max(g.high for g in grades),
+        misses=tuple({**miss, "part": name} for name, g in zip(names, grades) for miss in g.misses),
         parts=tuple(dict(name=name, **g.record()) for name, g in zip(names, grades)),
     )
 

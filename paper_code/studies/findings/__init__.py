@@ -15,15 +15,22 @@ from typing import Any, Callable
 from paper_code.locations import STUDY_DIR, checkout_path
 from paper_code.studies.author_logs import AUTHOR_LOGS_FILE, read_author_logs
 from paper_code.studies.controls import CONTROLS_DIR, load_comparison
+from paper_code.analysis.across_seeds import ANALYSIS_DIR, load_analysis
 from paper_code.studies.findings.controls import controls_record
+from paper_code.studies.findings.structure import structure_record
 from paper_code.studies.findings.record import FINDINGS_DIR, differences, plain, read_record, record_path, write_record
-from paper_code.studies.findings.sections import SECTIONS, section_record, study_claim_data
-from paper_code.studies.grid import GRID_DIR
+from paper_code.studies.claim_data import regularizer_claim_data
+from paper_code.studies.claims import claims_by_regularizer
+from paper_code.studies.findings.sections import SECTIONS, discussion_record, section_record, study_claim_data
+from paper_code.studies.grid import GRID_DIR, load_study
 
 
 def _sections(study: Path) -> dict[str, dict[str, Any]]:
     data, shown = study_claim_data(study / GRID_DIR.name)
-    return {page: section_record(page, data, shown, committed=True) for page in SECTIONS}
+    records = {page: section_record(page, data, shown, committed=True) for page in SECTIONS}
+    by_regularizer = claims_by_regularizer(regularizer_claim_data(study / GRID_DIR.name))
+    records["discussion"] = discussion_record(data, by_regularizer)
+    return records
 
 
 def _controls(study: Path) -> dict[str, dict[str, Any]]:
@@ -32,11 +39,19 @@ def _controls(study: Path) -> dict[str, dict[str, Any]]:
                                   author_logs=read_author_logs(logs) if logs.is_file() else None)}
 
 
+def _structure(study: Path) -> dict[str, dict[str, Any]]:
+    analysis = load_analysis(study / ANALYSIS_DIR.relative_to(STUDY_DIR))
+    grid = load_study(study / GRID_DIR.name).table
+    rows = grid[(grid.reg == analysis.config.reg) & (grid.lam == analysis.config.lam)]
+    return {"b6": structure_record(analysis, rows.set_index("seed").final_accuracy)}
+
+
 #: The functions that compute the records from a study folder laid out like ``study/``, each with the pages it
 #: writes (pages that read the same data are computed together).
 GROUPS: dict[Callable[[Path], dict[str, dict[str, Any]]], tuple[str, ...]] = {
-    _sections: tuple(SECTIONS),
+    _sections: (*SECTIONS, "discussion"),
     _controls: ("b2",),
+    _structure: ("b6",),
 }
 
 

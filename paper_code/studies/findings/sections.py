@@ -18,7 +18,8 @@ from paper_code.analysis.explanation import EQ1_LITERAL, EQ3_LITERAL, EQ3_LITERA
 from paper_code.analysis.spread import paired_interval
 from paper_code.config import Config
 from paper_code.studies.claim_data import claim_data
-from paper_code.studies.claims import CLAIMS_BY_ID, ClaimData
+from paper_code.studies.claims import CLAIMS, CLAIMS_BY_ID, ClaimData
+from paper_code.studies.grading import GRADES
 from paper_code.studies.grid import committed_trial
 
 #: Each section page: its section number, its claims (record key -> claim id) and the pairs it draws.
@@ -130,6 +131,48 @@ def section_record(page: str, data: ClaimData, config: Config, committed: bool) 
             record["check_seeds"] = sorted(int(s) for s in data.agreement["seed"].unique())
         if data.p_summary is not None and not data.p_summary.empty:
             record["labelled_output"] = labelled_output(data.p_summary)
+    return record
+
+
+#: The page that states each claim, by the section it is made in.
+CLAIM_PAGES: dict[str, str] = {"3.1": "s3_1", "3.2": "s3_2", "3.3": "s3_3", "3.4": "s3_4", "3.5": "s3_5",
+                               "3.6": "s3_6", "4": "discussion", "1, 4": "b2"}
+
+
+def claim_key(claim_id: str) -> str:
+    """A claim's key in a record: its id with only letters, digits and underscores ("3_1_mas_fis"), so a page can
+    name it in a dotted path."""
+    return claim_id.replace(".", "_").replace("-", "_").replace(", ", "_")
+
+
+def discussion_record(data: ClaimData, by_regularizer: pd.DataFrame | None = None) -> dict[str, Any]:
+    """The discussion's findings: every claim of the paper with its grades (the same entries its own page states),
+    how many claims got each grade, the two claims of section 4 that pool the pairs, and, from the study's trials
+    of every importance at its selected λ (``by_regularizer``, :func:`~paper_code.studies.claims.claims_by_regularizer`),
+    the correlation claims whose grade changes with the importance inside the penalty."""
+    table = {}
+    for claim in CLAIMS:
+        entry = claim_entry(data, claim.id)
+        table[claim_key(claim.id)] = {
+            "page": CLAIM_PAGES[claim.section], "section": claim.section, "statement": claim.statement,
+            "grade": entry["grade"], "spearman": entry["spearman"]["grade"], "held": entry["held"],
+            "judged": entry["judged"]}
+    counts = {grade: sum(row["grade"] == grade for row in table.values()) for grade in GRADES}
+    record: dict[str, Any] = {
+        "seeds": sorted(int(s) for s in data.correlations["seed"].unique()),
+        "table": table,
+        "counts": counts,
+        "claims": {"agree": claim_entry(data, "4-agree"), "sig": claim_entry(data, "4-sig")},
+    }
+    if by_regularizer is not None:
+        changes = by_regularizer[by_regularizer.depends]
+        record["regularizers"] = {
+            "seeds": {reg: int(n) for reg, n in by_regularizer.groupby("reg").seeds.max().items()},
+            "claims": len(set(by_regularizer.claim)),
+            "changing": {claim_key(claim): {"statement": CLAIMS_BY_ID[claim].statement,
+                                            "grades": {r.reg: r.grade for r in rows.itertuples()}}
+                         for claim, rows in changes.groupby("claim", sort=False)},
+        }
     return record
 
 
