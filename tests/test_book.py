@@ -376,3 +376,71 @@ def test_a_page_of_a_configuration_the_study_holds_shows_its_committed_trial(tmp
     small, committed = book.shown_run(tmp_path / "results", n_tasks=1, epochs=1, train_size=500, test_size=100,
                                       importance_samples=100)
     assert not committed and small.path.parent == tmp_path / "results"
+
+
+# --------------------------------------------------------------------------- one meaning, one number
+def glued(notebook) -> dict[str, str]:
+    """Every value a notebook glued into its prose, by name, as its text."""
+    values = {}
+    for cell in notebook.cells:
+        for out in cell.get("outputs", []):
+            scrapbook = out.get("metadata", {}).get("scrapbook")
+            if scrapbook:
+                text = out["data"].get(scrapbook.get("mime_prefix", "") + "text/plain", "")
+                values[scrapbook["name"]] = text.strip("'\"")
+    return values
+
+
+def label_conflicts(pages: dict[str, dict[str, str]]) -> dict[str, dict[str, list[tuple[str, str]]]]:
+    """Labels whose values differ between the places that state them: every glued ``<path>.label`` names the
+    statistic of ``<path>``, and each of its fields (``<path>``, ``<path>.mean``, ``<path>.grade``, ...) must read the
+    same wherever that label is glued, on any page."""
+    seen: dict[str, dict[str, set[tuple[str, str]]]] = {}
+    for page, values in pages.items():
+        for name, label in values.items():
+            if not name.endswith(".label"):
+                continue
+            path = name[: -len(".label")]
+            fields = {"": values.get(path)} | {key[len(path):]: value for key, value in values.items()
+                                               if key.startswith(path + ".") and key.count(".") == path.count(".") + 1
+                                               and not key.endswith(".label")}
+            for field, value in fields.items():
+                if value is not None:
+                    seen.setdefault(label, {}).setdefault(field, set()).add((value, page))
+    return {label: {field: sorted(found) for field, found in fields.items() if len({v for v, _ in found}) > 1}
+            for label, fields in seen.items()
+            if any(len({v for v, _ in found}) > 1 for found in fields.values())}
+
+
+def test_label_conflicts_are_found():
+    same = {"a": {"x": "0.95", "x.label": "accuracy | seeds=0,1"}, "b": {"y": "0.95", "y.label": "accuracy | seeds=0,1"}}
+    assert label_conflicts(same) == {}
+    differ = {"a": {"x": "0.95", "x.mean": "0.95", "x.label": "accuracy | seeds=0,1"},
+              "b": {"y": "0.96", "y.mean": "0.96", "y.label": "accuracy | seeds=0,1"}}
+    assert label_conflicts(differ) == {"accuracy | seeds=0,1": {"": [("0.95", "a"), ("0.96", "b")],
+                                                                ".mean": [("0.95", "a"), ("0.96", "b")]}}
+
+
+def test_one_label_one_value_on_every_page(built):
+    """A statistic has one value wherever the book states it: the same label (what it is, over which seeds and
+    trials) never carries two numbers, so the seed-0 trial, a five-seed mean and a retrained network are told
+    apart by their labels."""
+    pages = {path.stem: glued(nbformat.read(path, as_version=4)) for path in (built.stage / "book").glob("*.ipynb")}
+    labels = {value for values in pages.values() for name, value in values.items() if name.endswith(".label")}
+    assert len(labels) > 20  # the records label their statistics
+    assert label_conflicts(pages) == {}
+
+
+def article_text(page: Path) -> str:
+    """The words a reader sees in a built page's article (tags and scripts dropped)."""
+    import html as html_module
+
+    text = page.read_text()
+    article = text[text.find("<article"):text.find("</article>")]
+    article = re.sub(r"<(script|style)\b.*?</\1>", " ", article, flags=re.S)
+    return " ".join(html_module.unescape(re.sub(r"<[^>]+>", " ", article)).split())
+
+
+def test_the_discussion_gathers_the_grades_in_under_1800_words(built):
+    words = len(article_text(built.html / "book" / "discussion.html").split())
+    assert 300 < words < 1800, words

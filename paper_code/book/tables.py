@@ -17,7 +17,7 @@ def whole(text: str) -> str:
 def controls_table(record: dict[str, Any]) -> Markdown:
     """Every regularizer of a "Does the importance matter?" record: its λ, its final accuracy and forgetting, its
     share of the reference's gain, and its difference to the reference with the verdict of the Holm-corrected
-    family."""
+    family (marked †: not measurable)."""
     entries, reference = record["regularizers"], record["reference"]
     rows = [["fine-tuning", "–", whole(interval(**_plain(record["fine_tuning"]["accuracy"]))),
              whole(interval(**_plain(record["fine_tuning"]["forgetting"]))), "–", "–"]]
@@ -27,7 +27,7 @@ def controls_table(record: dict[str, Any]) -> Markdown:
             versus, share = "reference", "100 %"
         else:
             versus = whole(interval(entry["versus_reference"]["mean"], entry["versus_reference"]["half"], plus=True))
-            versus += "" if entry["measurably_different"] else " (not measurable)"
+            versus += "" if entry["measurably_different"] else "\u00a0†"
             share = whole(interval(entry["share_kept"]["mean"], entry["share_kept"]["half"], percent=True))
         rows.append([reg_label(reg), f"{entry['lam']:g}", whole(interval(**_plain(entry["accuracy"]))),
                      whole(interval(**_plain(entry["forgetting"]))), share, versus])

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from paper_code.studies.findings.record import labelled_grade, statistic
 from paper_code.analysis.spread import equivalence_interval, holm, paired_interval, paired_p_value, within_margin
 from paper_code.studies.author_logs import author_best
 from paper_code.studies.claims import COMPARABLE_SHARE, EWC_METHODS, ClaimData, ewc_comparable, ewc_works
@@ -27,6 +28,11 @@ ALPHA = 0.05
 def _interval(values: pd.Series, **extra: Any) -> dict[str, Any]:
     mean, half, n = paired_interval(values.dropna())
     return {"mean": mean, "half": half, "seeds": n, **extra}
+
+
+def _labelled(values: pd.Series, quantity: str, reg: str, lam: float, **extra: Any) -> dict[str, Any]:
+    seeds = sorted(int(s) for s in values.dropna().index)
+    return _interval(values, **extra, label=statistic(quantity, reg=reg, lam=lam, seeds=seeds, trials="committed"))
 
 
 def selected_table(study: Study, seeds: tuple[int, ...]) -> pd.DataFrame:
@@ -60,8 +66,9 @@ def controls_record(study: Study, seeds: tuple[int, ...] = COMPARISON_SEEDS, ref
         entry: dict[str, Any] = {
             "group": group_of(reg), "lam": choices[reg].lam, "lambda_seeds": list(choices[reg].chosen_on),
             "at_edge": choices[reg].at_edge, "seeds": [int(s) for s in accuracy[reg].dropna().index],
-            "accuracy": _interval(accuracy[reg]), "forgetting": _interval(forgetting[reg]),
-            "gain": _interval(gain),
+            "accuracy": _labelled(accuracy[reg], "final average accuracy", reg, choices[reg].lam),
+            "forgetting": _labelled(forgetting[reg], "average forgetting", reg, choices[reg].lam),
+            "gain": _labelled(gain, "gain over fine-tuning", reg, choices[reg].lam),
         }
         if reg != reference:
             difference = (accuracy[reg] - accuracy[reference]).dropna()
@@ -87,7 +94,8 @@ def controls_record(study: Study, seeds: tuple[int, ...] = COMPARISON_SEEDS, ref
         "alpha": ALPHA,
         "margin": margin,
         "margin_share": COMPARABLE_SHARE,
-        "fine_tuning": {"accuracy": _interval(base), "forgetting": _interval(forgetting["none"])},
+        "fine_tuning": {"accuracy": _labelled(base, "final average accuracy", "none", 0.0),
+                        "forgetting": _labelled(forgetting["none"], "average forgetting", "none", 0.0)},
         "regularizers": entries,
         "importances_by_accuracy": sorted(importances, key=lambda r: -entries[r]["accuracy"]["mean"]),
         "controls_by_share": sorted(controls, key=lambda r: -entries[r]["share_kept"]["mean"]),
@@ -97,8 +105,8 @@ def controls_record(study: Study, seeds: tuple[int, ...] = COMPARISON_SEEDS, ref
         "author_order": (None if author_logs is None else
                          list(author_best(author_logs).sort_values("accuracy_mean", ascending=False).reg)),
         "compared": len(compared),
-        "claims": {"ewc_works": ewc_works("4-ewc", data, "pearson").record(),
-                   "comparable": ewc_comparable("4-ewc-comparable", data, "pearson").record()},
+        "claims": {"ewc_works": labelled_grade(ewc_works("4-ewc", data, "pearson")),
+                   "comparable": labelled_grade(ewc_comparable("4-ewc-comparable", data, "pearson"))},
         "trials": int(len(study.table)),
         "compute_hours": float(study.table.wall_seconds.sum() / 3600) if "wall_seconds" in study.table else None,
     }

@@ -82,3 +82,24 @@ def differences(expected: Any, found: Any, where: str = "", rel: float = 1e-5) -
     elif expected == found:
         return []
     return [f"{where}: committed {expected!r}, recomputed {found!r}"]
+
+
+def statistic(quantity: str, **qualifiers: Any) -> str:
+    """The label of one statistic: what it is and everything that makes it this number and no other ("final
+    accuracy | reg=mas | lam=3 | seeds=0,1,2,3,4"). A record puts it under a value's ``label`` key; wherever two
+    values carry one label they must be equal (a test reads every label of the built pages), so two numbers that
+    differ (the seed-0 trial, the mean of five seeds, a retrained network) never share one."""
+    def text(value: Any) -> str:
+        if isinstance(value, (list, tuple)):
+            return ",".join(text(v) for v in value)
+        return f"{value:g}" if isinstance(value, float) else str(value)
+
+    return " | ".join([quantity, *(f"{key}={text(value)}" for key, value in qualifiers.items())])
+
+
+def labelled_grade(grade: Any) -> dict[str, Any]:
+    """A claim's grade (:class:`~paper_code.studies.grading.Grade`) as a record entry, labelled by the claim, the
+    coefficient and the seeds it was graded on."""
+    entry = grade.record()
+    entry["label"] = statistic("grade", claim=grade.claim, kind=grade.kind or "none", seeds=list(grade.seeds))
+    return entry

@@ -19,6 +19,7 @@ from paper_code.analysis.spread import paired_interval
 from paper_code.config import Config
 from paper_code.studies.claim_data import claim_data
 from paper_code.studies.claims import CLAIMS, CLAIMS_BY_ID, ClaimData
+from paper_code.studies.findings.record import labelled_grade
 from paper_code.studies.grading import GRADES
 from paper_code.studies.grid import committed_trial
 
@@ -48,7 +49,7 @@ def claim_entry(data: ClaimData, claim_id: str) -> dict[str, Any]:
     """One claim: its statement and test, its Pearson grade's numbers, and its Spearman grade beside them."""
     claim = CLAIMS_BY_ID[claim_id]
     pearson, spearman = claim.grade(data, "pearson"), claim.grade(data, "spearman")
-    entry = {"section": claim.section, "statement": claim.statement, "test": claim.test, **pearson.record()}
+    entry = {"section": claim.section, "statement": claim.statement, "test": claim.test, **labelled_grade(pearson)}
     entry["spearman"] = {k: v for k, v in spearman.record().items() if k in ("grade", "held", "judged", "why")}
     return entry
 
@@ -156,7 +157,7 @@ def discussion_record(data: ClaimData, by_regularizer: pd.DataFrame | None = Non
         table[claim_key(claim.id)] = {
             "page": CLAIM_PAGES[claim.section], "section": claim.section, "statement": claim.statement,
             "grade": entry["grade"], "spearman": entry["spearman"]["grade"], "held": entry["held"],
-            "judged": entry["judged"]}
+            "judged": entry["judged"], "label": entry["label"]}
     counts = {grade: sum(row["grade"] == grade for row in table.values()) for grade in GRADES}
     record: dict[str, Any] = {
         "seeds": sorted(int(s) for s in data.correlations["seed"].unique()),

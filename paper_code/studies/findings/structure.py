@@ -13,15 +13,16 @@ import pandas as pd
 from paper_code.analysis import summaries
 from paper_code.analysis.across_seeds import Analysis
 from paper_code.analysis.spread import paired_interval
+from paper_code.studies.findings.record import statistic
 
 
 #: The pairs of the three importances built from gradients (MAS, FIS, SI), whose agreement the paper explains.
 GRADIENT_PAIRS = ("mas_fis", "mas_si", "fis_si")
 
 
-def _interval(values: pd.Series) -> dict[str, Any]:
+def _interval(values: pd.Series, label: str | None = None) -> dict[str, Any]:
     mean, half, n = paired_interval(values)
-    return {"mean": mean, "half": half, "seeds": n}
+    return {"mean": mean, "half": half, "seeds": n, **({"label": label} if label else {})}
 
 
 def _by_layer(frame: pd.DataFrame, value: str) -> dict[str, float]:
@@ -40,7 +41,9 @@ def structure_record(analysis: Analysis, study_accuracy: pd.Series | None = None
     record: dict[str, Any] = {
         "seeds": analysis.seeds,
         "key": analysis.key,
-        "retrained_accuracy": _interval(retrained),
+        "retrained_accuracy": _interval(retrained, statistic(
+            "final average accuracy", reg=analysis.config.reg, lam=analysis.config.lam,
+            seeds=sorted(int(s) for s in retrained.index), trials="retrained for the analysis")),
         "rank1_share": {m: _by_layer(rows, "variance_share") for m, rows in structure.groupby("method", sort=False)},
         "rank1_share_range": {m: {"low": float(rows.variance_share.min()), "high": float(rows.variance_share.max())}
                               for m, rows in structure.groupby("method", sort=False)},
@@ -62,6 +65,8 @@ def structure_record(analysis: Analysis, study_accuracy: pd.Series | None = None
     }
     if study_accuracy is not None:
         shared = retrained.index.intersection(study_accuracy.index)
-        record["study_accuracy"] = _interval(study_accuracy.loc[shared])
+        record["study_accuracy"] = _interval(study_accuracy.loc[shared], statistic(
+            "final average accuracy", reg=analysis.config.reg, lam=analysis.config.lam,
+            seeds=sorted(int(s) for s in shared), trials="committed"))
         record["retrained_minus_study"] = _interval(retrained.loc[shared] - study_accuracy.loc[shared])
     return record
