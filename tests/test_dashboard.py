@@ -184,10 +184,10 @@ def test_picking_a_study_trial_draws_its_numbers(tmp_path):
     dashboard.pair.value = "fis_sig"
     dashboard.kind.value = "spearman"
     dashboard.task_range.value = (3, 8)
-    surface = next(t for t in dashboard.figures["surface"].data if t.visible)  # Spearman's, not the z = 0 plane
+    surface = dashboard.figures["surface"].data[0]  # Spearman's (a z = 0 plane, where drawn, comes after it)
     np.testing.assert_array_equal(surface.z, trial_grid(trial.key, "fis_sig", "spearman", (3, 8)))
     assert list(surface.y) == [3, 4, 5, 6, 7, 8]
-    heatmap = next(t for t in dashboard.figures["heatmap"].data if t.visible)
+    heatmap = dashboard.figures["heatmap"].data[0]
     np.testing.assert_array_equal(heatmap.z, trial_grid(trial.key, "fis_sig", "spearman", (3, 8)))
     accuracy = pd.read_csv(GRID / "trials" / trial.key / "accuracy.csv")
     expected = accuracy.pivot(index="after_task", columns="eval_task", values="accuracy").to_numpy()

@@ -35,40 +35,29 @@ def test_pair_labels():
     assert pair_label("si_sig") == "SI–SIG"
 
 
-def test_surface_holds_both_coefficients_on_a_fixed_scale():
+def test_surface_draws_the_chosen_coefficient_on_a_fitted_scale():
     table = correlations_table()
     figure = plots.correlation_surface(table, "mas_fis", "spearman")
-    pearson, spearman, plane = figure.data
-    assert [t.type for t in figure.data] == ["surface"] * 3
-    assert list(pearson.x) == [1, 2, 3] and list(pearson.y) == [1, 2, 3, 4]
+    # mas_fis: Pearson 0.41 to 0.44 ... 0.21 to 0.24 (all positive), Spearman minus half of it (all negative).
+    (surface,) = figure.data  # no zero plane: the Spearman values never cross 0
+    assert list(surface.x) == [1, 2, 3] and list(surface.y) == [1, 2, 3, 4]
     rows = table[table.pair == "mas_fis"]
     expected = rows.pivot(index="task", columns="layer", values="pearson").to_numpy()
-    np.testing.assert_allclose(np.asarray(pearson.z, dtype=float), expected)
-    np.testing.assert_allclose(np.asarray(spearman.z, dtype=float), -expected / 2)
-    for surface in (pearson, spearman):
-        assert (surface.cmin, surface.cmax) == (-1.0, 1.0)
-        custom = np.asarray(surface.customdata, dtype=float)
-        assert custom.shape == (4, 3, 2)
-        np.testing.assert_allclose(custom[..., 0], expected)
-        np.testing.assert_allclose(custom[..., 1], -expected / 2)
-        assert "customdata[0]" in surface.hovertemplate and "customdata[1]" in surface.hovertemplate
-        assert "layer" in surface.hovertemplate and "tasks learned" in surface.hovertemplate
-    # Spearman was asked for: it is the one shown first.
-    assert (pearson.visible, spearman.visible) == (False, True)
-    # The z = 0 plane: flat, translucent, no hover, no second colour bar.
-    assert np.all(np.asarray(plane.z, dtype=float) == 0)
+    np.testing.assert_allclose(np.asarray(surface.z, dtype=float), -expected / 2)
+    # Fitted to the data, not fixed on [-1, 1]: Spearman spans -0.22 to -0.105, so blues from -0.25 to -0.10.
+    assert surface.colorscale[0][1] != surface.colorscale[-1][1]
+    assert (surface.cmin, surface.cmax) == (pytest.approx(-0.25), pytest.approx(-0.10))
+    custom = np.asarray(surface.customdata, dtype=float)
+    assert custom.shape == (4, 3, 2)
+    np.testing.assert_allclose(custom[..., 0], expected)
+    np.testing.assert_allclose(custom[..., 1], -expected / 2)
+    assert "customdata[0]" in surface.hovertemplate and "tasks learned" in surface.hovertemplate
+    assert not figure.layout.updatemenus  # no toggle: the caller chooses the coefficient for every view
+    # A pair whose values cross zero gets a diverging scale centred on 0 and the translucent zero plane.
+    crossing = table.assign(pearson=table.pearson - 0.3)
+    surface, plane = plots.correlation_surface(crossing, "mas_fis", "pearson").data
+    assert surface.cmin == -surface.cmax and np.all(np.asarray(plane.z, dtype=float) == 0)
     assert 0 < plane.opacity < 1 and plane.showscale is False and plane.hoverinfo == "skip"
-    assert tuple(figure.layout.scene.zaxis.range) == (-1, 1)
-
-
-def test_surface_buttons_switch_coefficient_and_keep_the_plane():
-    figure = plots.correlation_surface(correlations_table(), "mas_fis", "pearson")
-    (menu,) = figure.layout.updatemenus
-    assert [b.label for b in menu.buttons] == ["Pearson r", "Spearman ρ"]
-    assert menu.buttons[0].args[0]["visible"] == [True, False, True]
-    assert menu.buttons[1].args[0]["visible"] == [False, True, True]
-    assert "Spearman" in menu.buttons[1].args[1]["title.text"]
-    assert menu.active == 0
 
 
 def test_surface_task_range_and_errors():
@@ -83,17 +72,17 @@ def test_surface_task_range_and_errors():
         plots.correlation_surface(table, "mas_fis", tasks=(7, 9))
 
 
-def test_heatmap_prints_values_on_the_same_scale():
+def test_heatmap_prints_values_on_the_same_fitted_scale():
     table = correlations_table()
     figure = plots.correlation_heatmap(table, "mas_sig", "pearson")
-    pearson, spearman = figure.data
+    (heatmap,) = figure.data
     expected = table[table.pair == "mas_sig"].pivot(index="task", columns="layer", values="pearson").to_numpy()
-    np.testing.assert_allclose(np.asarray(pearson.z, dtype=float), expected)
-    assert pearson.texttemplate == "%{z:.2f}"
-    assert (pearson.zmin, pearson.zmax) == (-1.0, 1.0)
-    assert list(pearson.x) == ["layer 1", "layer 2", "layer 3"]
-    assert (pearson.visible, spearman.visible) == (True, False)
-    assert [b.args[0]["visible"] for b in figure.layout.updatemenus[0].buttons] == [[True, False], [False, True]]
+    np.testing.assert_allclose(np.asarray(heatmap.z, dtype=float), expected)
+    assert heatmap.texttemplate == "%{z:.2f}"
+    # mas_sig's Pearson values run from -0.5 to -0.26: blues from -0.50 to -0.25.
+    assert (heatmap.zmin, heatmap.zmax) == (pytest.approx(-0.5), pytest.approx(-0.25))
+    assert list(heatmap.x) == ["layer 1", "layer 2", "layer 3"]
+    assert not figure.layout.updatemenus
 
 
 def test_accuracy_heatmap_is_the_accuracy_matrix():

@@ -8,17 +8,15 @@ coefficients (Pearson's r and Spearman's rho), and buttons switch between Pearso
 
 from __future__ import annotations
 
-from typing import Sequence
-
 import numpy as np
 import pandas as pd
 
 from paper_code.correlation import CORRELATION_KINDS
 from paper_code.extras import require
 from paper_code.figures.style import (
-    CORRELATION_COLORSCALE,
     LAYER_AXIS,
     colorbar,
+    fitted_scale,
     surface_scene,
     title_below_modebar,
     zero_plane,
@@ -50,25 +48,6 @@ def correlation_grid(
     return grid
 
 
-def _menu(labels: Sequence[str], visibility: Sequence[Sequence[bool]], active: int, extra: Sequence[dict],
-          y: float = 1.0) -> dict:
-    return dict(
-        type="buttons",
-        direction="right",
-        active=active,
-        x=0.0,
-        xanchor="left",
-        y=y,
-        yanchor="bottom",
-        pad=dict(b=4),
-        showactive=True,
-        buttons=[
-            dict(label=label, method="update", args=[{"visible": list(vis)}, dict(update)])
-            for label, vis, update in zip(labels, visibility, extra)
-        ],
-    )
-
-
 def correlation_surface(
     correlations: pd.DataFrame,
     pair: str,
@@ -76,55 +55,36 @@ def correlation_surface(
     tasks: tuple[int, int] | None = None,
     title: str | None = None,
 ) -> go.Figure:
-    """The paper's 3D surface for ``pair``: z = correlation over (layer, tasks learned).
-
-    Two surfaces (Pearson and Spearman) are drawn, one visible at a time, and a translucent
-    plane at z = 0 makes negative regions obvious. ``kind`` selects the one shown first.
-    """
+    """The paper's 3D surface for ``pair``: z = the ``kind`` coefficient over (layer, tasks learned), coloured on a
+    scale fitted to the data (:func:`~paper_code.figures.style.fitted_scale`), with a translucent plane at z = 0
+    where the surface crosses it. Hovering shows both coefficients; the coefficient drawn is the one the caller
+    chose (a page or the dashboard offers the choice, and it changes every view at once)."""
     _check_kind(kind)
     grids = {k: correlation_grid(correlations, pair, k, tasks) for k in CORRELATION_KINDS}
-    layers = [int(c) for c in grids["pearson"].columns]
-    task_numbers = [int(t) for t in grids["pearson"].index]
+    layers = [int(c) for c in grids[kind].columns]
+    task_numbers = [int(t) for t in grids[kind].index]
+    values = grids[kind].to_numpy()
     # customdata[i][j] = (pearson, spearman) at task i, layer j, for the hover text.
     both = np.stack([grids["pearson"].to_numpy(), grids["spearman"].to_numpy()], axis=-1)
     hover = (
         "layer %{x}<br>tasks learned %{y}<br>"
         "Pearson r = %{customdata[0]:.3f}<br>Spearman ρ = %{customdata[1]:.3f}<extra></extra>"
     )
-    traces = []
-    for k in CORRELATION_KINDS:
-        traces.append(
-            go.Surface(
-                x=layers,
-                y=task_numbers,
-                z=grids[k].to_numpy(),
-                customdata=both,
-                hovertemplate=hover,
-                colorscale=CORRELATION_COLORSCALE,
-                cmin=-1.0,
-                cmax=1.0,
-                colorbar=colorbar("corr.", tickvals=[-1, -0.5, 0, 0.5, 1], len=0.75),
-                name=KIND_LABELS[k],
-                visible=k == kind,
-            )
-        )
-    traces.append(zero_plane(layers, task_numbers))
-    label = pair_label(pair)
-    heading = title or f"Correlation between {label} importances"
+    colorscale, low, high = fitted_scale(values)
+    traces = [go.Surface(x=layers, y=task_numbers, z=values, customdata=both, hovertemplate=hover,
+                         colorscale=colorscale, cmin=low, cmax=high, colorbar=colorbar(KIND_LABELS[kind], len=0.75),
+                         name=KIND_LABELS[kind])]
+    if low < 0 < high:
+        traces.append(zero_plane(layers, task_numbers))
+    heading = title or f"Correlation between {pair_label(pair)} importances"
     figure = go.Figure(traces)
-    buttons = _menu(
-        [KIND_LABELS[k] for k in CORRELATION_KINDS],
-        [[k == shown for k in CORRELATION_KINDS] + [True] for shown in CORRELATION_KINDS],
-        CORRELATION_KINDS.index(kind),
-        [{"title.text": f"{heading} ({KIND_LABELS[k]})", "scene.zaxis.title.text": KIND_LABELS[k]}
-         for k in CORRELATION_KINDS],
-    )
+    scene = surface_scene(layers, task_numbers, KIND_LABELS[kind], pad_layers=True)
+    scene["zaxis"] = dict(title=dict(text=KIND_LABELS[kind]), range=[min(low, 0.0) if low < 0 else low, high])
     figure.update_layout(
         title=title_below_modebar(f"{heading} ({KIND_LABELS[kind]})"),
-        updatemenus=[buttons],
-        scene=surface_scene(layers, task_numbers, KIND_LABELS[kind], pad_layers=True),
-        height=580,
-        margin=dict(l=0, r=0, t=96, b=0),
+        scene=scene,
+        height=560,
+        margin=dict(l=0, r=0, t=70, b=0),
     )
     return figure
 
@@ -135,44 +95,24 @@ def correlation_heatmap(
     kind: str = "pearson",
     title: str | None = None,
 ) -> go.Figure:
-    """The numbers behind the surface, printed in a layer-by-task grid (same colour scale)."""
+    """The numbers behind the surface, printed in a layer-by-task grid, on the same fitted colour scale."""
     _check_kind(kind)
-    grids = {k: correlation_grid(correlations, pair, k) for k in CORRELATION_KINDS}
-    layers = [f"layer {int(c)}" for c in grids["pearson"].columns]
-    task_numbers = [int(t) for t in grids["pearson"].index]
+    grid = correlation_grid(correlations, pair, kind)
+    task_numbers = [int(t) for t in grid.index]
     heading = title or f"{pair_label(pair)} correlation by layer and tasks learned"
-    traces = [
-        go.Heatmap(
-            x=layers,
-            y=task_numbers,
-            z=grids[k].to_numpy(),
-            zmin=-1.0,
-            zmax=1.0,
-            colorscale=CORRELATION_COLORSCALE,
-            texttemplate="%{z:.2f}",
-            hovertemplate="%{x}<br>tasks learned %{y}<br>" + KIND_LABELS[k] + " = %{z:.3f}<extra></extra>",
-            colorbar=colorbar("corr.", tickvals=[-1, -0.5, 0, 0.5, 1]),
-            name=KIND_LABELS[k],
-            visible=k == kind,
-        )
-        for k in CORRELATION_KINDS
-    ]
-    figure = go.Figure(traces)
+    colorscale, low, high = fitted_scale(grid.to_numpy())
+    figure = go.Figure(go.Heatmap(
+        x=[f"layer {int(c)}" for c in grid.columns], y=task_numbers, z=grid.to_numpy(), zmin=low, zmax=high,
+        colorscale=colorscale, texttemplate="%{z:.2f}", name=KIND_LABELS[kind],
+        hovertemplate="%{x}<br>tasks learned %{y}<br>" + KIND_LABELS[kind] + " = %{z:.3f}<extra></extra>",
+        colorbar=colorbar(KIND_LABELS[kind]),
+    ))
     figure.update_layout(
         title=title_below_modebar(f"{heading} ({KIND_LABELS[kind]})"),
-        updatemenus=[
-            _menu(
-                [KIND_LABELS[k] for k in CORRELATION_KINDS],
-                [[k == shown for k in CORRELATION_KINDS] for shown in CORRELATION_KINDS],
-                CORRELATION_KINDS.index(kind),
-                [{"title.text": f"{heading} ({KIND_LABELS[k]})"} for k in CORRELATION_KINDS],
-                y=1.0 + 40 / max(260, 90 + 34 * len(task_numbers)),
-            )
-        ],
         xaxis=dict(title=dict(text=LAYER_AXIS), side="bottom"),
         yaxis=dict(title=dict(text="tasks learned"), tickvals=task_numbers, autorange="reversed"),
         height=max(260, 90 + 34 * len(task_numbers)),
-        margin=dict(l=60, r=20, t=116, b=50),
+        margin=dict(l=60, r=20, t=80, b=50),
     )
     return figure
 

@@ -3,7 +3,8 @@
 Conventions of every correlation figure, so pages compare at a glance:
 
 - x is the layer (1 = input layer ... 3 = output layer), y the number of tasks learned so far;
-- the colour scale is fixed on [-1, 1] (diverging, white at 0);
+- the colour scale is fitted to the data (:func:`fitted_scale`): two values a few hundredths apart differ in shade,
+  and where the data cross zero the scale diverges from white at 0;
 - titles sit below the band where plotly draws its modebar (:func:`title_below_modebar`), so hovering a
   figure never hides its title.
 """
@@ -108,3 +109,22 @@ def title_below_modebar(text: str, size: int | None = None) -> dict:
     if size is not None:
         title["font"] = dict(size=size)
     return title
+
+
+def fitted_scale(values, step: float = 0.05) -> tuple[str, float, float]:
+    """A colour scale and its range fitted to ``values`` (ends rounded out to ``step``): reds from the smallest to
+    the largest value when all are positive, blues when all are negative, and red-blue centred on zero (white) when
+    they cross it. A scale fixed on [-1, 1] would paint 0.70 and 0.92 in one dark red."""
+    finite = np.asarray(values, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    if finite.size == 0:
+        return CORRELATION_COLORSCALE, -1.0, 1.0
+    low, high = float(np.floor(finite.min() / step) * step), float(np.ceil(finite.max() / step) * step)
+    if high - low < step:
+        high = low + step
+    if low >= 0:
+        return "Reds", low, high
+    if high <= 0:
+        return "Blues_r", low, high
+    reach = max(-low, high)
+    return CORRELATION_COLORSCALE, -reach, reach
