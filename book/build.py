@@ -251,6 +251,9 @@ def execute_page(page: Path, target: Path, parameters: dict) -> float:
     papermill.execute_notebook(
         str(page), str(target), parameters={k: v for k, v in parameters.items() if k in declared},
         cwd=str(ROOT), progress_bar=False, log_output=False,
+        # A page glues its findings into its prose, one output per value; on a loaded machine nbclient's default
+        # 4 s for the last outputs to arrive after a cell has run is too short.
+        iopub_timeout=120,
     )
     tag_injected_cell(target)
     return time.perf_counter() - start
