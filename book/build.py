@@ -201,26 +201,27 @@ RUN_PARAMETERS = ("n_tasks", "epochs", "lam", "reg", "seed", "train_size", "test
 
 
 def run_config(parameters: dict) -> "object":
-    from paper_code import book
+    from paper_code.studies import pages
 
-    return book.page_config(**{k: v for k, v in parameters.items() if k in RUN_PARAMETERS})
+    return pages.page_config(**{k: v for k, v in parameters.items() if k in RUN_PARAMETERS})
 
 
 def shown_folder(parameters: dict) -> Path:
     """The folder of the run the results pages show: the committed study trial of the configuration when the
     study holds one, else the run computed here."""
-    from paper_code import book
+    from paper_code.studies import pages
 
-    results, _ = book.shown_run(parameters.get("results_dir", "results"), parameters.get("study_dir", "study/grid"),
+    results, _ = pages.shown_run(parameters.get("results_dir", "results"), parameters.get("study_dir", "study/grid"),
                                 **{k: v for k, v in parameters.items() if k in RUN_PARAMETERS})
     return Path(results.path)
 
 
 def run_experiment_once(parameters: dict) -> Path:
-    from paper_code import book, cached_run
+    from paper_code import cached_run
+    from paper_code.locations import checkout_path
 
     config = run_config(parameters)
-    root = book.checkout_path(parameters.get("results_dir", "results"))
+    root = checkout_path(parameters.get("results_dir", "results"))
     print(f"experiment {config.key} in {root / config.key} ...", flush=True)
     start = time.perf_counter()
     results = cached_run(config, root, quiet=False)

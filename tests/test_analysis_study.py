@@ -21,15 +21,14 @@ from paper_code.analysis.across_seeds import (
     write_analysis,
 )
 from paper_code.analysis.pruning import task_means
-from paper_code.analysis.summaries import oldest_minus_newest, pair_agreement, pruning_gaps, ranking_change
-from paper_code.book.analysis import (
-    agreement_findings,
-    ranking_findings,
-    ranking_table,
-    task_findings,
-    top_weights_note,
-    unit_share_findings,
-    unit_share_table,
+from paper_code.analysis.summaries import (
+    oldest_minus_newest,
+    pair_agreement,
+    pruning_gaps,
+    rank_correlation,
+    ranking_change,
+    unit_share_counts,
+    unit_share_reading,
 )
 from paper_code.config import Config
 from paper_code.errors import ConfigError, ResultsError
@@ -152,13 +151,8 @@ def test_ranking_change_pairs_the_two_rankings_and_random_by_seed():
     mean, half = _t_interval([0.15, 0.16, 0.17])
     assert change.loc["fis", "saliency_vs_magnitude"] == pytest.approx(mean)
     assert change.loc["fis", "saliency_vs_magnitude_ci"] == pytest.approx(half, rel=1e-3)
-    assert list(ranking_table(change.reset_index()).importance) == ["FIS", "MAS"]  # the references get no row
-    text = ranking_findings(change.reset_index()).text
-    assert "keeps measurably more accuracy with Ω·w²: FIS (+0.110 ± 0.025)" in text
-    assert "not measurably different with Ω·w²: MAS (+0.000 ± 0.005)" in text
-    assert "FIS, MAS measurably beat random removal (2 of 2)" in text
-    # |w| itself: 0.55 + the mean noise 0.005; MAS: 0.7 + 0.05 (task 2) + 0.002·(seed − 1) − 0.55.
-    assert "Against pruning by |w| (0.555): measurably ahead of it: FIS (+0.160 ± 0.025), MAS (+0.200 ± 0.005)" in text
+    # MAS's two rankings: 0.002·(seed − 1) apart, no measurable change (the page's record: test_findings_analysis.py).
+    assert change.loc["mas", "change"] == pytest.approx(0.0, abs=1e-12)
 
 
 def test_oldest_minus_newest_is_paired_by_seed():
@@ -169,52 +163,27 @@ def test_oldest_minus_newest_is_paired_by_seed():
     mean, half = _t_interval([-0.20, -0.21, -0.22])
     assert gap.loc["fis", "difference"] == pytest.approx(mean) and gap.loc["fis", "difference_ci"] == pytest.approx(half, rel=1e-3)
     assert gap.loc["mas", "difference"] == pytest.approx(0.0)
-    text = task_findings(gap.reset_index(), "global", 0.5).text
-    assert "lower for FIS −0.210" in text.replace("-", "−") and "not measurably different for MAS" in text
 
 
-def test_top_weights_note_averages_layers_and_seeds():
-    rows = [dict(seed=seed, method_a=a, method_b=b, layer=layer, k=k, jaccard=value + 0.01 * seed + 0.1 * layer)
-            for seed in (0, 1) for layer in (1, 2) for k in (1.0, 10.0)
-            for a, b, value in (("fis", "mas", 0.2), ("si", "fis", 0.1), ("mas", "si", 0.3))]
-    text = top_weights_note(pd.DataFrame(rows)).text
-    # FIS–MAS: 0.2 + mean(0, 0.01) + mean(0.1, 0.2) = 0.355; the pair is found in either order (SI–FIS).
-    assert "top-1 % weights overlap at Jaccard FIS–MAS 0.36, FIS–SI 0.26, MAS–SI 0.46" in text
-    assert "2 seeds" in text and "two random rankings: 0.005" in text
-
-
-def test_unit_share_sentences_follow_the_thresholds():
+def test_unit_share_readings_follow_the_thresholds():
     share = pd.DataFrame([
         dict(pair="mas_sig", layer=1, pearson=0.5, pearson_rank1=0.8, pearson_residual=0.05, rank1_share=0.97),
         dict(pair="mas_fis", layer=1, pearson=0.9, pearson_rank1=0.9, pearson_residual=0.8, rank1_share=0.9),
         dict(pair="mas_si", layer=3, pearson=0.6, pearson_rank1=0.3, pearson_residual=0.6, rank1_share=0.3),
         dict(pair="si_sig", layer=2, pearson=0.1, pearson_rank1=0.5, pearson_residual=0.0, rank1_share=3.0),
     ])
-    text = unit_share_findings(share).text
-    assert "MAS–SIG** — layer 1: r = 0.50, 97% of the covariance in the rank-1 parts, residuals r = 0.05: **unit structure**" in text
-    assert "**unit structure, and weight by weight as well**" in text
-    assert "**mostly beyond unit structure**" in text
-    assert "r = 0.10, too weak to split" in text
-    assert "Of the 3 (pair, layer) cells with |r| ≥ 0.2, the rank-1 parts carry at least 80% of the covariance in 2; in 1" in text
-    # The table splits exactly the cells the text splits.
-    shares = unit_share_table(share)["covariance in the rank-1 parts"].tolist()
-    assert shares == ["97%", "90%", "30%", "– (r too weak to split)"]
+    readings = [unit_share_reading(r.pearson, r.rank1_share, r.pearson_residual) for r in share.itertuples()]
+    assert readings == ["unit structure", "unit structure and weight by weight", "mostly beyond", "too weak"]
+    counts = unit_share_counts(share)
+    # |r| ≥ 0.2: three cells; ≥ 80 % in the fits: two; of these, residuals below 0.5: one; residuals ≥ 0.5: two.
+    assert [len(counts[name]) for name in ("strong", "carried", "only", "beyond")] == [3, 2, 1, 2]
 
 
-def test_agreement_findings_rank_correlation_across_pairs():
-    agreement = pd.DataFrame(dict(
-        pair=["mas_fis", "mas_si", "mas_sig", "mas_random"], method_a=["fis", "mas", "mas", "mas"],
-        method_b=["mas", "si", "sig", "random"], pearson=[0.9, 0.7, 0.4, 0.0], spearman=[0.9, 0.7, 0.4, 0.0],
-        jaccard_10=[0.6, 0.3, 0.2, 0.05], gap_layer=[0.01, 0.05, 0.03, 0.2], alike_layer=[True, False, True, False],
-        gap_global=[0.02, 0.04, 0.01, 0.3], alike_global=[True, False, True, False],
-    ))
-    text = agreement_findings(agreement).text
-    assert "Spearman ρ = +1.00" in text  # correlation and overlap in the same order
-    assert "pruning gap with ρ = -0.80" in text  # ranks of the gaps: 1, 3, 2, 4 against 4, 3, 2, 1
-    assert "2 of 4 pairs prune alike" in text
-    # A pair apart under both scopes is named once, with both gaps.
-    assert "still prune apart: MAS–SI (r = 0.70; layer-wise gap 0.050, global gap 0.040)." in text
-
+def test_rank_correlation_across_pairs():
+    pearson = pd.Series([0.9, 0.7, 0.4, 0.0])
+    assert rank_correlation(pearson, pd.Series([0.6, 0.3, 0.2, 0.05])) == pytest.approx(1.0)  # the same order
+    # Ranks of the gaps 1, 3, 2, 4 against 4, 3, 2, 1 of r: ρ = 1 − 6 · (9 + 0 + 0 + 9) / (4 · 15) = −0.8.
+    assert rank_correlation(pearson, pd.Series([0.01, 0.05, 0.03, 0.2])) == pytest.approx(-0.8)
 
 
 def test_eq23_comparison_pairs_both_readings_with_the_rank1_fits_by_seed():
@@ -224,7 +193,6 @@ def test_eq23_comparison_pairs_both_readings_with_the_rank1_fits_by_seed():
     from types import SimpleNamespace
 
     from paper_code.analysis.summaries import eq23_comparison
-    from paper_code.book.analysis import eq23_findings
 
     eq, fits = [], []
     for seed, (fis_ps, mas_ps) in enumerate([(0.92, 0.80), (0.93, 0.81), (0.94, 0.79)]):
@@ -240,9 +208,6 @@ def test_eq23_comparison_pairs_both_readings_with_the_rank1_fits_by_seed():
     assert frame.loc["fis", "per_sample_minus_rank1_ci"] == pytest.approx(4.303 * 0.01 / 3 ** 0.5, rel=1e-6)
     assert frame.loc["fis", "rank1_minus_summed"] == pytest.approx(0.4)
     assert frame.loc["mas", "per_sample_minus_rank1"] == pytest.approx(-0.1)
-    text = eq23_findings(eq23_comparison(analysis)).text
-    assert "**FIS** (layer 1): the per-sample reading reproduces it at r = 0.93, measurably closer than the rank-1 fit on every layer" in text
-    assert "**MAS** (layer 1): the per-sample reading reproduces it at r = 0.80, not measurably closer than the rank-1 fit on any layer, measurably further on every layer" in text
 
 
 # --------------------------------------------------------------------------- the committed files

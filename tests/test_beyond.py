@@ -1,14 +1,10 @@
 """The study beyond permuted MNIST: each setting changes one thing of the paper's configuration, and the page's
-sentences say what its tables show."""
+record sorts each claim by the grades it holds (its numbers, by hand: tests/test_findings_beyond.py)."""
 
 from __future__ import annotations
 
 import dataclasses
-import re
 
-import pandas as pd
-
-from paper_code.book import beyond as page
 from paper_code.config import Config
 from paper_code.studies.beyond import LAMBDA_GRID, PAPER, SETTINGS, grid_configs
 from paper_code.studies.grid import MAS_SEEDS
@@ -30,73 +26,30 @@ def test_the_grid_is_ewc_mas_over_the_lambda_grid_on_the_choosing_seeds():
     assert {c.reg for c in configs} == {"mas"} and len({c.key for c in configs}) == len(configs)
 
 
-# --------------------------------------------------------------------------- the page's sentences against its tables
+# --------------------------------------------------------------------------- the page's record
+def test_the_record_sorts_each_claim_by_its_grades():
+    """In the committed record, each setting is where a claim keeps the paper configuration's grade word, or where
+    it is stronger or weaker, never two of these; "changes with" names the kinds of setting that change it; and the
+    counts of passing cells behind every grade are kept (one word spans many counts)."""
+    from paper_code.studies.findings import read_record
+    from paper_code.studies.findings.beyond import GRADE_ORDER, NETWORK_SETTINGS, STREAM_SETTINGS
 
-
-def graded(rows):
-    """A claims × settings frame as claims_by_setting returns it, from (claim, setting, grade) triples."""
-    frame = pd.DataFrame([dict(claim=c, setting=s, grade=g, label=g, evidence="", seeds=5) for c, s, g in rows])
-    reference = frame[frame.setting == PAPER].set_index("claim").grade
-    frame["changed"] = frame.grade != frame.claim.map(reference)
-    return frame
-
-
-FRAME = graded([
-    ("3.1-mas-fis", PAPER, "holds"), ("3.1-mas-fis", "split", "partly holds"), ("3.1-mas-fis", "deep", "holds"),
-    ("3.2-mas-si", PAPER, "partly holds"), ("3.2-mas-si", "split", "holds"), ("3.2-mas-si", "deep", "does not hold"),
-    ("4-sig", PAPER, "holds"), ("4-sig", "split", "holds"), ("4-sig", "deep", "holds"),
-])
-
-
-def test_each_claim_line_names_the_settings_the_table_marks():
-    text = page.claim_findings(FRAME).text
-    lines = {re.match(r"- \*\*(\S+)\*\*", line).group(1): line for line in text.splitlines()}
-    assert "weaker in split MNIST" in lines["3.1-mas-fis"] and "the same grade in deep" in lines["3.1-mas-fis"]
-    assert "stronger in split MNIST" in lines["3.2-mas-si"] and "weaker in deep" in lines["3.2-mas-si"]
-    assert lines["4-sig"].endswith("the same grade in every setting.")
-    # One grade, "holds in most cells", over other counts: the line gives them.
-    mostly = graded([("4-agree", PAPER, "holds in most cells"), ("4-agree", "split", "holds in most cells"),
-                     ("4-agree", "deep", "holds in most cells"), ("3.2-mas-si", PAPER, "holds in most cells"),
-                     ("3.2-mas-si", "split", "holds in most cells"), ("3.2-mas-si", "deep", "holds")])
-    mostly["label"] = ["holds in 84 of 90 cells", "holds in 23 of 45 cells", "holds in 84 of 90 cells",
-                       "holds in 29 of 30 cells", "holds in 9 of 15 cells", "holds"]
-    text = page.claim_findings(mostly).text
-    assert "**4-agree** (holds in 84 of 90 cells in the paper's configuration): the same grade in every setting: " \
-           "split MNIST (23 of 45 cells), deep." in text
-    assert "the same grade in split MNIST (9 of 15 cells); stronger in deep." in text
-    table = page.claims_table(FRAME).set_index("claim")
-    # Bold exactly where the grade differs from the paper configuration's.
-    assert table.loc["3.1-mas-fis", "split MNIST"] == "**partly holds**" and table.loc["3.1-mas-fis", "deep"] == "holds"
-    assert table.loc["4-sig", "split MNIST"] == "holds"
-
-
-def test_what_carries_over_is_the_table_read_by_stream_and_network():
-    general, stream, network, both = page.classify(FRAME)
-    assert (general, stream, network, both) == (["4-sig"], ["3.1-mas-fis"], [], ["3.2-mas-si"])
-    text = page.generality(FRAME).text
-    assert "1 claim keeps the paper configuration's grade in every setting: 4-sig." in text
-    assert "1 claim changes with the task stream only: 3.1-mas-fis." in text
-    assert "with both the stream and the network: 3.2-mas-si." in text
-    sentence = page.discussion_sentence(FRAME).text
-    assert "1 of the 3 correlation claims keep their grade (4-sig); 1 change with the task stream, 0 with the " \
-           "network and 1 with both" in sentence
-    assert page.changed_pairs(FRAME, "deep") == ["mas_si"]
-
-
-def test_the_layer_story_names_the_layers_of_its_table():
-    means = pd.DataFrame([dict(pair=p, layer=layer, mean=v, std=0.01, seeds=5) for p, values in {
-        "mas_fis": (0.9, 0.85, 0.7, 0.95), "mas_si": (0.9, 0.9, 0.9, 0.95), "fis_si": (0.85, 0.81, 0.9, 0.9),
-        "mas_sig": (0.5, 0.1, -0.1, -0.2), "fis_sig": (0.5, 0.2, 0.1, 0.1), "si_sig": (-0.1, 0.2, 0.3, 0.4),
-    }.items() for layer, v in enumerate(values, start=1)])
-    story = page.layer_story(means).text
-    assert "exceed 0.8 on layers 1, 2, 4 of 4" in story
-    assert "MAS–SIG is negative on layers 3, 4." in story
-    assert "FIS–SIG is negative on no layer (lowest: FIS–SIG 0.10 on layer 3)." in story
-    assert "SI–SIG is negative on layer 1." in story
-    assert page.layer_table(means).set_index("pair").loc["MAS–SIG", "layer 3"] == "-0.10 ± 0.01"
-    positive = means.assign(mean=means["mean"].abs())
-    assert "MAS–SIG, FIS–SIG and SI–SIG are negative on no layer (lowest: MAS–SIG 0.10 on layer 2, FIS–SIG 0.10 on " \
-           "layer 3, SI–SIG 0.10 on layer 1)." in page.layer_story(positive).text
+    record = read_record("b8")
+    groups = {"general": set(), "stream": set(), "network": set(), "both": set()}
+    for key, entry in record["claims"].items():
+        grades = entry["grades"]
+        reference = GRADE_ORDER.index(grades[PAPER]["grade"])
+        assert sorted(entry["same"] + entry["stronger"] + entry["weaker"]) == sorted(record["settings"]), key
+        assert all(grades[s]["grade"] == grades[PAPER]["grade"] for s in entry["same"])
+        assert all(GRADE_ORDER.index(grades[s]["grade"]) < reference for s in entry["stronger"])
+        assert all(GRADE_ORDER.index(grades[s]["grade"]) > reference for s in entry["weaker"])
+        changed = set(entry["stronger"] + entry["weaker"])
+        stream, network = bool(changed & set(STREAM_SETTINGS)), bool(changed & set(NETWORK_SETTINGS))
+        assert entry["changes_with"] == ("both" if stream and network else "stream" if stream else
+                                         "network" if network else "general"), key
+        groups[entry["changes_with"]].add(key)
+        assert all(0 <= grades[n]["held"] <= grades[n]["judged"] for n in record["order"])
+    assert {k: set(v) for k, v in record["carry"].items()} == groups
 
 
 def test_every_committed_trial_is_a_trial_of_its_setting():

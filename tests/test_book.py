@@ -21,14 +21,16 @@ import pandas as pd
 import pytest
 
 from conftest import require_program
-from paper_code import book
 from paper_code.analysis.explanation import COMPARISONS, LITERAL_COMPARISONS, OBSERVED, explanation_check
 from paper_code.config import Config
 from paper_code.errors import PaperCodeError
+from paper_code.figures.renderer import BOOK_ENV
+from paper_code.locations import checkout_path
 from paper_code.results import load_results
 from paper_code.studies.findings import read_record
 from paper_code.studies.claim_data import claim_data
-from paper_code.studies.claims import CLAIMS
+from paper_code.studies import pages
+from paper_code.studies.claims import CLAIMS, claims_table
 from paper_code.studies.claims import grade as claim_grade
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,6 +38,7 @@ SMALL = dict(n_tasks=3, epochs=1, train_size=2000, test_size=500, importance_sam
 
 #: Plotly figures each executed page must hold.
 FIGURES = {
+    # The accuracy matrix of the run shown.
     "methodology": 1,
     # The seed-mean surface and cell grid of MAS–FIS, the FIS–MAS² minus FIS–MAS grid, the eq. (2)-(3) dots.
     "s3_1_mas_fis": 4,
@@ -49,36 +52,31 @@ FIGURES = {
     "intro": 0,
     "findings": 0,
     "discussion": 0,
+    # The kernel-free explorer (the live dashboard is shown as a picture).
     "explore": 1,
     # The study pages read the committed study (study/grid), whatever the run parameters.
+    # The final accuracy against λ of every importance, beside the paper author's logs.
     "b1_choosing_lambda": 1,
     # The gains over fine-tuning; the mean accuracy matrices of fine-tuning, EWC-MAS and the uniform and random
     # controls (study/controls).
     "b2_importance_matters": 5,
-    "b3_seed_stability": 1,
-    "b4_per_task": 2,
-    # The analysis pages read the committed analysis of trained networks (study/analysis).
-    "b5_pruning": 5,
+    # The half-width of every cell's seed band, and the SIG pairs' output layer seed by seed.
+    "b3_seed_stability": 2,
+    # Accumulated minus per-task correlation, cell by cell.
+    "b4_per_task": 1,
+    # The analysis pages read the committed analysis of trained networks (study/analysis): the pruning curves by Ω
+    # and by Ω·w², the task profile; the correlations with |w|, the rank-1 shares, the split of each agreement.
+    "b5_pruning": 3,
     "b6_structure": 3,
-    # The sensitivity page reads study/sensitivity/key_numbers.csv.
+    # The sensitivity page reads its record (study/findings/b7.json): every key number under every variant.
     "b7_sensitivity": 1,
-    # The reproduce page reads the noise study (study/noise) and compares the build's run with the committed trial.
+    # The reproduce page states its record (study/findings/reproduce.json) and draws the noise study (study/noise):
+    # rounding against the seed spread cell by cell, the three spreads by task.
     "reproduce": 2,
-    # One figure per setting of study/beyond where a claim's grade differs from the paper configuration's.
-    "b8_beyond": None,
+    # Beyond reads its record (study/findings/b8.json): the cells passing by claim and setting, the SIG pairs after
+    # each task by setting, every pair on every layer of the paper's and the deep network.
+    "b8_beyond": 3,
 }
-
-
-def _beyond_figures() -> int:
-    """Settings of the committed study/beyond in which some claim's grade differs from the paper's (read from the
-    study, which grows as its sweeps finish)."""
-    from paper_code.studies.beyond import PAPER, all_runs, claims_by_setting
-
-    grades = claims_by_setting(all_runs(ROOT / "study" / "beyond", ROOT / "study" / "grid"))
-    return int(grades[grades.setting != PAPER].groupby("setting").changed.any().sum())
-
-
-FIGURES["b8_beyond"] = _beyond_figures()
 STUDY_PAGES = {"b1_choosing_lambda", "b2_importance_matters", "b3_seed_stability", "b4_per_task"}
 BEYOND_PAGES = {"b8_beyond"}
 ANALYSIS_PAGES = {"b5_pruning", "b6_structure"}
@@ -88,7 +86,10 @@ NOISE_PAGES = {"reproduce"}
 SECTION_PAGES = {"s3_1_mas_fis", "s3_2_mas_si", "s3_3_mas_sig", "s3_4_fis_si", "s3_5_fis_sig", "s3_6_si_sig"}
 #: The pages that state only what findings records hold: no parameters, nothing computed.
 READER_PAGES = {"intro", "findings", "discussion"}
-NARRATED_PAGES = SECTION_PAGES | READER_PAGES | {"b2_importance_matters"}
+NARRATED_PAGES = (SECTION_PAGES | READER_PAGES | {"b2_importance_matters"} | ANALYSIS_PAGES | STUDY_PAGES
+                  | SENSITIVITY_PAGES | BEYOND_PAGES | {"methodology"} | NOISE_PAGES)
+#: The narrated pages that show one run (the committed trial, or the small build's run): their foot offers its files.
+RUN_PAGES = SECTION_PAGES | {"methodology"}
 
 
 # --------------------------------------------------------------------------- one small build per session
@@ -157,19 +158,19 @@ def test_every_notebook_cell_has_a_valid_id():
 
 
 def test_parameters_map_to_a_config_and_paths_to_the_repository(monkeypatch):
-    config = book.page_config(n_tasks=3, epochs=1, lam=10, reg="si", seed=2, train_size=2000, test_size=500,
-                              importance_samples=500)
+    config = pages.page_config(n_tasks=3, epochs=1, lam=10, reg="si", seed=2, train_size=2000, test_size=500,
+                               importance_samples=500)
     assert config == Config(tasks=3, epochs=1, lam=10.0, reg="si", seed=2, train_size=2000, test_size=500,
                             importance_samples=500)
-    assert book.page_config() == Config()
-    assert book.checkout_path("results") == ROOT / "results"
-    assert book.checkout_path("/tmp/x") == Path("/tmp/x")
+    assert pages.page_config() == Config()
+    assert checkout_path("results") == ROOT / "results"
+    assert checkout_path("/tmp/x") == Path("/tmp/x")
     # From another working directory inside the checkout (JupyterLab runs pages from book/), the same folder.
     monkeypatch.chdir(ROOT / "book")
-    assert book.checkout_path("results") == ROOT / "results"
+    assert checkout_path("results") == ROOT / "results"
     monkeypatch.undo()
     with pytest.raises(PaperCodeError, match="pearson"):
-        book.check_correlation("kendall")
+        pages.check_correlation("kendall")
 
 
 # --------------------------------------------------------------------------- the small run, through the library
@@ -191,7 +192,7 @@ def test_claims_table_grades_the_small_run_alone(built):
     results = load_results(built.run)
     data = claim_data(results, built.results_dir, ROOT / "study" / "grid")
     assert sorted(data.sources) == [results.config.seed]  # the small configuration is not in the study
-    claims = book.claims_table(data, "spearman")
+    claims = claims_table(data, "spearman")
     assert list(claims.columns) == ["section", "claim", "test", "Pearson", "Spearman"]
     assert len(claims) == len(CLAIMS)
     assert claims[claims["claim"].str.startswith("all four")].iloc[0]["Pearson"] == "not computed"
@@ -225,24 +226,28 @@ def test_page_executed_with_figures_verdicts_and_provenance(built, name):
     if name in NARRATED_PAGES:
         # Every number comes from findings records, which the page offers for download (a section page run with
         # other parameters computes its own, from the run it shows, whose files it offers instead).
-        if name in SECTION_PAGES:
+        if name in RUN_PAGES:
             assert any(built.run.name in text and "{download}`correlations.csv" in text for text in markdown)
         elif name != "intro":
             assert "</findings/" in prose[-1], prose[-1]
+        if name in STUDY_PAGES:  # the pages of the λ-grid study name the committed sweep they read
+            assert "`study/grid`" in prose[-1], prose[-1]
         if name == "b2_importance_matters":  # the paper's regularizers and the controls, from their two sweeps
             assert "`study/controls`" in prose[-1]
-    elif name in BEYOND_PAGES:
-        assert any(text.startswith("**Study shown:** `study/beyond`") for text in markdown), "no provenance"
-    elif name in STUDY_PAGES:
-        assert any(text.startswith("**Study shown:** `study/grid`") for text in markdown), "no provenance"
-    elif name in ANALYSIS_PAGES:
-        assert any(text.startswith("**Analysis shown:** `study/analysis/") for text in markdown), "no provenance"
-    elif name in SENSITIVITY_PAGES:
-        assert any(text.startswith("**Numbers shown:** `study/sensitivity/key_numbers.csv`") for text in markdown)
-    elif name in NOISE_PAGES:
-        assert any(text.startswith("**The members:** seed 0") for text in markdown)
-        # The small build's configuration is not in the study: there is no committed trial to compare with.
-        assert any(text.startswith("The committed study holds no trial of this configuration") for text in markdown)
+        if name in ANALYSIS_PAGES:  # the analysis of retrained networks, beside the study's trials of its configuration
+            assert "`study/analysis`" in prose[-1] and "`study/grid`" in prose[-1], prose[-1]
+        if name in SENSITIVITY_PAGES:  # the key numbers, from the default's trials and the variants' own runs
+            assert "{download}`b7.json </findings/b7.json>`" in prose[-1], prose[-1]
+            assert "`study/sensitivity/key_numbers.csv`" in prose[-1] and "`study/grid`" in prose[-1], prose[-1]
+        if name in BEYOND_PAGES:  # the settings' sweeps, beside the paper's configuration
+            assert "{download}`b8.json </findings/b8.json>`" in prose[-1], prose[-1]
+            assert "`study/beyond`" in prose[-1] and "`study/grid`" in prose[-1], prose[-1]
+        if name in NOISE_PAGES:  # the noise study's record, and this machine's rerun computed when built
+            assert "{download}`reproduce.json </findings/reproduce.json>`" in prose[-1], prose[-1]
+            assert "`study/noise`" in prose[-1] and "`study/grid`" in prose[-1], prose[-1]
+            # The small build's configuration is not in the study: there is no committed trial to set its run beside.
+            assert any(text.startswith("This build shows") and "the committed study does not hold" in text
+                       and "no committed trial" in text for text in markdown)
     else:
         key = built.run.name
         assert any(key in text and "{download}`correlations.csv" in text for text in markdown), "no provenance"
@@ -266,26 +271,25 @@ def test_page_executed_with_figures_verdicts_and_provenance(built, name):
     assert notebook.metadata.kernelspec.name == "python3"
 
 
-def test_explore_page_saved_its_widget_state(built):
+def test_explore_page_pictures_the_dashboard_and_says_how_to_serve_it(built):
+    """The explore page saves no widgets (a frozen panel looked live and was not): it shows a picture of the live
+    dashboard and the command that serves it."""
     notebook = executed(built, "explore")
-    state = notebook.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
-    models = {model["model_name"] for model in state.values()}
-    assert {"DropdownModel", "IntRangeSliderModel", "OutputModel", "VBoxModel", "ButtonModel", "ComboboxModel",
-            "ToggleButtonsModel", "IntProgressModel"} <= models
-    assert sum(model["model_name"] == "DropdownModel" for model in state.values()) == 2  # finished runs, pair
-    # The panel says where it is live.
-    assert any("make dashboard" in str(model["state"].get("value", "")) for model in state.values()
-               if model["model_name"] == "HTMLModel")
-    views = [out for out in outputs(notebook) if "application/vnd.jupyter.widget-view+json" in out.get("data", {})]
-    assert len(views) == 1
+    assert "widgets" not in notebook.metadata
+    assert not [out for out in outputs(notebook) if "application/vnd.jupyter.widget-view+json" in out.get("data", {})]
+    text = next(cell.source for cell in notebook.cells if cell.cell_type == "markdown" and "](../assets/dashboard.png)" in cell.source)
+    assert "make dashboard" in text and "http://127.0.0.1:8866/" in text
+    page = (built.html / "book" / "explore.html").read_text()
+    sources = re.findall(r'<img[^>]*\ssrc="([^"]*dashboard[^"]*\.png)"', page)
+    assert sources and all((built.html / "book" / source).resolve().is_file() for source in sources), sources
 
 
-def test_discussion_table_lists_every_claim(built):
+def test_discussion_table_lists_every_claim_with_a_link_to_its_page(built):
     markdown = [out["data"]["text/markdown"] for out in outputs(executed(built, "discussion"))
                 if "text/markdown" in out.get("data", {})]
-    claims_text = next(text for text in markdown if text.startswith("| #"))
+    claims_text = next(text for text in markdown if text.startswith("| §"))
     assert claims_text.count("\n| ") == len(CLAIMS) + 1  # rule line + one row per claim
-    assert any(text.startswith("On the seed band of this configuration, with Pearson's coefficient") for text in markdown)
+    assert claims_text.count("{ref}`") == len(CLAIMS)
 
 
 def test_html_pages_downloads_and_local_scripts(built):
@@ -345,7 +349,7 @@ def test_no_paragraph_is_repeated_on_two_pages(built):
 
 def test_papermill_command_line_reruns_a_page(built, tmp_path):
     """`papermill book/<page>.ipynb out.ipynb -p ...`, as the README gives it: no -k, any working directory."""
-    env = {k: v for k, v in os.environ.items() if k != book.BOOK_ENV}
+    env = {k: v for k, v in os.environ.items() if k != BOOK_ENV}
     papermill = Path(sys.executable).with_name("papermill")
     command = [str(papermill), str(ROOT / "book" / "s3_2_mas_si.ipynb"), str(tmp_path / "out.ipynb"), "--no-progress-bar"]
     for name, value in small_parameters(built.results_dir).items():
@@ -361,19 +365,20 @@ def test_papermill_command_line_reruns_a_page(built, tmp_path):
 
 def test_a_page_of_a_configuration_the_study_holds_shows_its_committed_trial(tmp_path):
     """The paper's setup is in the study: the page shows that trial, computes nothing, and says so."""
-    page = book.results_page(tmp_path / "results")
+    page = pages.results_page(tmp_path / "results")
     assert page.committed and page.results.path == ROOT / "study" / "grid" / "trials" / Config().key
     assert not (tmp_path / "results").exists()
-    assert "the committed study trial (`study/grid/trials/" in page.provenance()._repr_markdown_()
+    provenance = page.provenance()
+    assert provenance["committed"] and provenance["study"] and provenance["folder"].startswith("study/grid/trials/")
     # Its grades rest on the study's five seeds, with the rounding and sampling noise the noise study measured.
     assert sorted(page.data.sources) == [0, 1, 2, 3, 4] and page.data.noise is not None
     assert {"sampling_pearson", "sampling_spearman"} <= set(page.data.noise.columns)
-    assert page.grade("3.1-mas-fis").within_noise is not None
+    assert claim_grade(page.data, "3.1-mas-fis").within_noise is not None
     # Its findings are the committed record, which its prose must hold on; a small run's are computed, not held.
     assert page.shows_the_study and page.findings("s3_2") == read_record("s3_2")
     check = page.explanation()  # the tables the study stored with the trial; it keeps no networks
     assert check.p_last is None and check.stored_mismatch is None and set(check.p_summary.task) == set(range(1, 11))
-    small, committed = book.shown_run(tmp_path / "results", n_tasks=1, epochs=1, train_size=500, test_size=100,
+    small, committed = pages.shown_run(tmp_path / "results", n_tasks=1, epochs=1, train_size=500, test_size=100,
                                       importance_samples=100)
     assert not committed and small.path.parent == tmp_path / "results"
 
@@ -444,3 +449,21 @@ def article_text(page: Path) -> str:
 def test_the_discussion_gathers_the_grades_in_under_1800_words(built):
     words = len(article_text(built.html / "book" / "discussion.html").split())
     assert 300 < words < 1800, words
+
+
+def test_no_page_shows_or_folds_code(built):
+    """A reader sees prose, figures and tables: every code cell is removed (``remove-cell`` / ``remove-input``),
+    not folded behind a "Show code cell source" bar."""
+    folded = {p.stem: p.read_text().count("Show code cell") for p in (built.html / "book").glob("*.html")}
+    assert not {page: n for page, n in folded.items() if n}, folded
+    for path in sorted((ROOT / "book").glob("*.ipynb")):
+        notebook = nbformat.read(path, as_version=4)
+        shown = [cell.source[:60] for cell in notebook.cells if cell.cell_type == "code"
+                 and not {"remove-cell", "remove-input"} & set(cell.metadata.get("tags", []))]
+        assert not shown, (path.name, shown)
+
+
+def test_no_internal_claim_id_reaches_a_reader(built):
+    ids = [claim.id for claim in CLAIMS]
+    found = {p.stem: [i for i in ids if i in article_text(p)] for p in (built.html / "book").glob("*.html")}
+    assert not {page: hits for page, hits in found.items() if hits}, found

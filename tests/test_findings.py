@@ -162,3 +162,21 @@ def test_holm_by_hand():
     adjusted = holm([0.01, 0.04, 0.03, float("nan"), 0.005])
     assert list(adjusted[[0, 1, 2, 4]]) == pytest.approx([0.03, 0.06, 0.06, 0.02]) and math.isnan(adjusted[3])
     assert list(holm([0.6, 0.9])) == pytest.approx([1.0, 1.0])  # capped at 1
+
+
+def test_a_page_glues_what_its_prose_names_with_each_statistics_label(tmp_path):
+    from paper_code.book.findings import glued_names, names_with_labels
+
+    notebook = {"cells": [
+        {"cell_type": "markdown", "source": ["MAS {glue:text}`r.mas.accuracy` and {glue:text}`r.mas.gain.mean:.3f`, ",
+                                             "seeds {glue:text}`seeds`."]},
+        {"cell_type": "code", "source": ["{glue:text}`not.prose`"]}]}
+    path = tmp_path / "page.ipynb"
+    path.write_text(json.dumps(notebook))
+    assert glued_names(path) == {"r.mas.accuracy", "r.mas.gain.mean", "seeds"}
+    values = dict(flatten({"seeds": [0, 1], "r": {"mas": {
+        "accuracy": {"mean": 0.95, "half": 0.01, "label": "accuracy | mas"},
+        "gain": {"mean": 0.48, "half": 0.02, "label": "gain | mas"}, "lam": 3.0}}}))
+    # Each value with its statistic's label (and the statistic's written form, which a check reads beside it).
+    assert names_with_labels(glued_names(path), values) == {
+        "r.mas.accuracy", "r.mas.accuracy.label", "r.mas.gain.mean", "r.mas.gain", "r.mas.gain.label", "seeds"}

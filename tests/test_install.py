@@ -117,8 +117,10 @@ def test_core_runs_with_every_extra_blocked(tmp_path):
 
         for module in ("paper_code.figures.run", "paper_code.figures.grid", "paper_code.figures.sensitivity"):
             needs_the_book_extra(lambda: __import__(module), module)
-        import paper_code.book  # the page helpers import; drawing is what needs plotly
-        needs_the_book_extra(paper_code.book.setup_plotly, "paper_code.book.setup_plotly()")
+        import paper_code.book  # noqa: F401  (the page text imports; drawing is what needs plotly)
+        import paper_code.figures.renderer
+
+        needs_the_book_extra(paper_code.figures.renderer.setup_plotly, "paper_code.figures.renderer.setup_plotly()")
         print("core ok")
         """
     )

@@ -71,7 +71,7 @@ def test_only_figures_and_dashboard_ask_for_plotly_or_ipywidgets():
 
 
 def test_page_text_loads_without_plotly():
-    probe = "import sys, paper_code.book, paper_code.book.analysis, paper_code.book.grid; " \
+    probe = "import sys, paper_code.book, paper_code.book.trained_tables, paper_code.book.grid_tables; " \
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('plotly', 'ipywidgets')))"
     result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-3000:]

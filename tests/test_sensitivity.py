@@ -61,7 +61,7 @@ def test_change_is_paired_by_seed():
 
 
 def test_a_variant_that_cannot_move_task_one_is_read_from_task_two():
-    # The smallest MAS–FIS sits at task 1, which "lambda=10" cannot change; on task 2 it lowers MAS–FIS by 0.05.
+    # Each seed's lowest MAS–FIS cell sits at task 1, which "lambda=10" cannot change; on task 2 it lowers MAS–FIS by 0.05.
     def default(p, l, t):
         return paper_like(p, l, t) - (0.1 if (p, t) == ("mas_fis", 1) else 0.0)
 
@@ -99,7 +99,10 @@ def test_an_unpaired_variant_shows_its_numbers_but_no_change():
     frame = summary(key_number_table(tables, {"optimizer_reset": set()})).set_index(["variant", "key"])
     row = frame.loc[("optimizer_reset", "min_mas_fis")]
     assert row["mean"] == pytest.approx(0.72) and pd.isna(row["change"]) and row["unpaired"]
-    from paper_code.book.sensitivity import key_table
+    from paper_code.book.variations import key_numbers_table
+    from paper_code.studies.findings.sensitivity import sensitivity_record
 
-    cell = key_table(frame.reset_index()).set_index("key number").iloc[0]["optimizer reset"]
-    assert "not paired" in cell
+    record = sensitivity_record(key_number_table(tables, {"optimizer_reset": set()}), 3.0, [0, 1])
+    assert record["variants"]["optimizer_reset"]["numbers"]["min_mas_fis"]["change"] is None
+    row = next(line for line in key_numbers_table(record, "trained").text.splitlines() if "MAS–FIS, each" in line)
+    assert row.rstrip(" |").endswith("not paired")

@@ -91,74 +91,51 @@ def test_key_numbers_file_is_that_of_the_committed_tables():
     assert (seeds >= 3).all(), seeds[seeds < 3]
 
 
-def test_the_findings_name_variants_as_names():
-    """A variant is named as one ("met under the variant *all rows*"), never read as words of the sentence
-    ("met under all rows")."""
-    import re
+def test_the_committed_record_is_that_of_the_committed_key_numbers():
+    """study/findings/b7.json states what study/sensitivity/key_numbers.csv and study/grid give today."""
+    from paper_code.studies.findings import read_record
+    from paper_code.studies.findings.record import differences, plain
+    from paper_code.studies.findings.sensitivity import sensitivity_records
 
-    from paper_code.book.sensitivity import claim_sensitivity, findings
-    from paper_code.studies.sensitivity import KEY_NUMBERS_FILE, read_key_numbers, summary
-
-    frame = summary(read_key_numbers(ROOT / KEY_NUMBERS_FILE))
-    texts = [findings(frame).text] + [claim_sensitivity(frame, [key]) for key in frame["key"].unique()]
-    mentions = [m.group(1) for text in texts
-                for m in re.finditer(r"(?:holds under|met under)(?! every variant)\W+(\S+ \S+)", text)]
-    assert mentions, "the committed study names no variant under which a claim holds or breaks"
-    assert set(mentions) <= {"the variant", "the variants"}, mentions
+    assert differences(read_record("b7"), plain(sensitivity_records(ROOT / "study")["b7"])) == []
 
 
-def test_each_claim_of_the_discussion_quotes_its_own_key_numbers():
-    """Claim 3.1's squaring test turns on the FIS–MAS² excess alone; it does not repeat the smallest MAS–FIS."""
-    from paper_code.book.claims import SENSITIVITY_KEYS
-    from paper_code.book.sensitivity import claim_sensitivity
+def test_each_key_number_names_the_claim_it_is_the_number_of():
+    """A key number is quoted with its claim's statement and a link to the page that owns the claim; the SIG pairs'
+    layer-1 numbers belong to their input-layer claims, the layer-3 numbers to their output-layer claims."""
     from paper_code.studies.claims import CLAIMS_BY_ID
-    from paper_code.studies.sensitivity import KEY_NUMBERS_BY_KEY, KEY_NUMBERS_FILE, read_key_numbers, summary
+    from paper_code.studies.findings import read_record
+    from paper_code.studies.findings.sensitivity import KEY_CLAIMS
+    from paper_code.studies.sensitivity import KEY_NUMBERS
 
-    assert set(SENSITIVITY_KEYS) <= set(CLAIMS_BY_ID)
-    assert all(key in KEY_NUMBERS_BY_KEY for keys in SENSITIVITY_KEYS.values() for key in keys)
-    frame = summary(read_key_numbers(ROOT / KEY_NUMBERS_FILE))
-    squaring = claim_sensitivity(frame, SENSITIVITY_KEYS["3.1-fis-mas2"])
-    assert squaring.startswith("FIS–MAS² minus MAS–FIS") and "smallest MAS–FIS" not in squaring
-    assert "smallest MAS–FIS" in claim_sensitivity(frame, SENSITIVITY_KEYS["3.1-mas-fis"])
+    record = read_record("b7")
+    assert set(KEY_CLAIMS) == {n.key for n in KEY_NUMBERS} == set(record["numbers"])
+    for number in KEY_NUMBERS:
+        claim = CLAIMS_BY_ID[KEY_CLAIMS[number.key]]
+        assert claim.section == number.claim and record["numbers"][number.key]["statement"] == claim.statement
+        if number.key.endswith("_layer1"):
+            assert claim.id.endswith("-input")
+        if number.key.endswith("_layer3"):
+            assert claim.id.endswith("-output")
 
 
-def test_every_findings_sentence_matches_the_table():
-    """Each claim's sentence on the sensitivity page says what the table under it shows: a variant it names as
-    breaking the claim has a number there without ✓, one it names as meeting it has ✓, "no single choice" means
-    no variant column has ✓, and the variant that moves the number furthest reaches the value the table gives."""
-    import re
+def test_the_tables_mark_what_the_record_says():
+    """Each cell of the page's two tables carries ✓ exactly where the record says the variant meets the paper, and
+    "–" where it cannot compute the number; every variant is in one of the two tables."""
+    from paper_code.book.variations import key_numbers_table
+    from paper_code.studies.findings import read_record
 
-    from paper_code.book.sensitivity import TABLE_GROUPS, findings, key_table
-    from paper_code.studies.sensitivity import KEY_NUMBERS_FILE, read_key_numbers, summary
-
-    frame = summary(read_key_numbers(ROOT / KEY_NUMBERS_FILE))
-    # The page's two tables, joined back into one row per key number.
-    halves = [key_table(frame, group).set_index("key number") for group in TABLE_GROUPS]
-    table = halves[0].join(halves[1].drop(columns=["paper", "default"]))
-    # Column headers may add the task a variant is measured from: "λ = 1 (Δ from task 2)".
-    table.columns = [c.split(" (Δ from task")[0] for c in table.columns]
-    variants = [c for c in table.columns if c not in ("paper", "default")]
-    assert len(variants) == frame.variant.nunique() - 1
-    checked = 0
-    for line in findings(frame).text.splitlines():
-        head = re.match(r"- \*\*(\S+), (.+?)\*\*: ", line)
-        assert head, line
-        cells = table.loc[f"{head.group(1)} {head.group(2)}"]
-        furthest = re.search(r"furthest toward the paper's value is \*(.+?)\*.*?, to (-?\d\.\d{3})\. ", line)
-        if furthest:
-            assert cells[furthest.group(1)].startswith(furthest.group(2)), (line, cells[furthest.group(1)])
-        named = re.findall(r"\*([^*]+)\*", line.split(". It ", 1)[-1]) if ". It " in line else []
-        if "It no longer holds under" in line:
-            assert named and all(cells[v] != "–" and not cells[v].endswith("✓") for v in named), (line, cells)
-            assert all(cells[v].endswith("✓") for v in variants if v not in named and cells[v] != "–"), line
-        elif "It holds under every variant" in line:
-            assert all(cells[v].endswith("✓") for v in variants if cells[v] != "–"), (line, cells)
-        elif "No single choice reproduces it" in line:
-            assert not any(cells[v].endswith("✓") for v in variants), (line, cells)
-        else:
-            holding = re.search(r"It holds under the variants? (.+)\.$", line)
-            assert holding, line
-            named = re.findall(r"\*([^*]+)\*", holding.group(1))
-            assert sorted(named) == sorted(v for v in variants if cells[v].endswith("✓")), (line, cells)
-        checked += 1
-    assert checked == len(table)
+    record = read_record("b7")
+    assert sorted(record["measured_variants"] + record["trained_variants"]) == sorted(record["variant_order"])
+    for group in ("measured", "trained"):
+        variants = record[f"{group}_variants"]
+        lines = key_numbers_table(record, group).text.splitlines()[2:]
+        assert len(lines) == len(record["numbers"])
+        for line, key in zip(lines, record["numbers"]):
+            cells = [cell.strip() for cell in line.strip("| ").split(" | ")]
+            assert cells[0].startswith(f"{record['numbers'][key]['section']} {record['numbers'][key]['label']}")
+            assert cells[1].endswith("✓") == record["numbers"][key]["default_meets"]
+            for cell, variant in zip(cells[2:], variants):
+                found = record["variants"][variant]["numbers"][key]
+                assert (cell == "–") == (found["value"] is None), (key, variant, cell)
+                assert cell.endswith("✓") == bool(found["meets"]), (key, variant, cell)

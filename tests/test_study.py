@@ -186,8 +186,9 @@ def test_per_task_equals_accumulated_after_the_first_task_in_the_committed_runs(
         pd.testing.assert_frame_equal(first, own)
 
 
-def test_study_figures_and_sentences_follow_the_tables():
-    from paper_code.book import grid as grid_pages
+def test_band_surfaces_follow_the_table():
+    """The dashboard's seed-band surfaces (the book's page states its findings record instead, tested in
+    test_findings_grid.py)."""
     from paper_code.figures import grid as grid_figures
 
     rows = []
@@ -200,9 +201,6 @@ def test_study_figures_and_sentences_follow_the_tables():
     assert len(figure.data) == 8 and [t.visible for t in figure.data] == [True] * 4 + [False] * 4
     markers = figure.data[3]  # the cells whose sign depends on the seed: layer 3 at both tasks
     assert list(markers.x) == [3, 3] and list(markers.y) == [1, 2]
-    text = grid_pages.stability_findings(band, "pearson").text
-    assert text.startswith("Over 3 seeds, 4 of 8 (pair, layer, task) cells change the sign")
-    assert "No cell is negative for every seed" in text
 
 
 def test_grids_widen_by_half_decades_beyond_an_edge():
@@ -246,23 +244,3 @@ def test_mean_differences_by_hand():
                           "difference": [0.1, 0.3, -0.5, -0.1]})
     means = mean_differences(frame)
     assert list(means.index) == [("b", 1), ("a", 1)] and means.tolist() == pytest.approx([-0.3, 0.2])
-
-
-def test_stability_and_per_task_sentences_name_what_their_tables_show():
-    """The seed-band prose lists the same tasks as the table's column; the per-task prose counts cells in words."""
-    from paper_code.book.grid import per_task_findings, stability_findings, stability_table
-
-    band = pd.DataFrame([
-        dict(pair="mas_sig", layer=3, task=task, mean=m, std=0.02, high=m + 0.04, sign_stable=stable, seeds=5)
-        for task, m, stable in ((1, 0.05, False), (2, -0.10, True), (3, 0.01, False))
-    ])
-    text = stability_findings(band, "pearson").text
-    assert "2 of 3 (pair, layer, task) cells" in text and "They lie in: MAS–SIG layer 3 (tasks 1, 3)." in text
-    assert stability_table(band, ["mas_sig"]).iloc[0]["tasks where the sign is not stable"] == "1, 3"
-
-    frame = pd.DataFrame([
-        dict(pair="fis_sig", layer=3, task=task, per_task=p, accumulated=a, difference=p - a)
-        for task, p, a in ((1, 0.2, 0.2), (2, -0.1, 0.1), (3, 0.3, 0.25))
-    ])
-    text = per_task_findings(frame, "pearson").text
-    assert "The sign itself flips in FIS–SIG layer 3 (1 cell)." in text

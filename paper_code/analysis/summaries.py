@@ -1,8 +1,9 @@
 """The statistics the pages "Do they prune alike?" and "Why they agree" quote, as tidy frames.
 
 Every function reads the committed tables of one configuration across its seeds
-(:mod:`paper_code.analysis.across_seeds`) and returns numbers only; the sentences that state them live in
-:mod:`paper_code.book.analysis`. Seed means are taken first, then any mean over layers or fractions. The rules
+(:mod:`paper_code.analysis.across_seeds`) and returns numbers only; the findings records of the two pages
+(:mod:`paper_code.studies.findings.pruning`, :mod:`paper_code.studies.findings.structure`) gather what the pages
+state. Seed means are taken first, then any mean over layers or fractions. The rules
 that turn numbers into words ("prune alike", "unit structure") are here too, so a page cannot apply them
 differently from the tables.
 """
@@ -317,27 +318,38 @@ def unit_share_counts(share: pd.DataFrame) -> dict[str, pd.DataFrame]:
 EQ23_READINGS: dict[str, tuple[str, str]] = {"fis": ("eq2", "eq2_per_sample"), "mas": ("eq3", "eq3_per_sample")}
 
 
-def eq23_comparison(analysis: Analysis) -> pd.DataFrame:
-    """Per importance (FIS, MAS) and layer, after the last task, on each task's own importances (what eqs. (2)–(3)
-    describe): how closely each description reproduces the importance (Pearson r, seed mean) — the summed
-    reading of the equations, the per-sample reading, the rank-1 fit — and the paired differences over seeds,
-    per-sample minus rank-1 and rank-1 minus summed, each with its 95 % interval half-width and seed count."""
+def eq23_by_seed(analysis: Analysis) -> pd.DataFrame:
+    """Per seed, importance (FIS, MAS) and layer, after the last task, on each task's own importances: how closely
+    each description reproduces the importance (Pearson r): ``summed`` and ``per_sample``, the two readings of
+    eqs. (2)–(3), and ``rank1``, the rank-1 fit."""
     eq = at_last_task(analysis.eq23).set_index(["seed", "layer", "comparison"]).pearson.unstack("comparison")
     fits = at_last_task(analysis.structure[analysis.structure.importances == "per_task"])
-    rows = []
+    frames = []
     for method, (summed, per_sample) in EQ23_READINGS.items():
         if summed not in eq.columns or per_sample not in eq.columns:
             continue
         fit = fits[fits.method == method].set_index(["seed", "layer"]).pearson_fit
         joined = eq[[summed, per_sample]].join(fit.rename("rank1"), how="inner")
-        for layer, group in joined.groupby(level="layer"):
-            gap, gap_ci, n = paired_interval(group[per_sample] - group.rank1)
-            lead, lead_ci, _ = paired_interval(group.rank1 - group[summed])
-            rows.append(dict(method=method, layer=int(layer), summed=float(group[summed].mean()),
-                             per_sample=float(group[per_sample].mean()), rank1=float(group.rank1.mean()),
-                             per_sample_minus_rank1=gap, per_sample_minus_rank1_ci=gap_ci,
-                             rank1_minus_summed=lead, rank1_minus_summed_ci=lead_ci, seeds=n))
+        joined = joined.rename(columns={summed: "summed", per_sample: "per_sample"}).reset_index()
+        frames.append(joined.assign(method=method)[["method", "seed", "layer", "summed", "per_sample", "rank1"]])
+    columns = ["method", "seed", "layer", "summed", "per_sample", "rank1"]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+
+
+def eq23_comparison(analysis: Analysis) -> pd.DataFrame:
+    """Per importance (FIS, MAS) and layer, after the last task, on each task's own importances (what eqs. (2)–(3)
+    describe): how closely each description reproduces the importance (Pearson r, seed mean) — the summed
+    reading of the equations, the per-sample reading, the rank-1 fit — and the paired differences over seeds,
+    per-sample minus rank-1 and rank-1 minus summed, each with its 95 % interval half-width and seed count."""
+    rows = []
+    by_seed = eq23_by_seed(analysis)
+    for (method, layer), group in by_seed.groupby(["method", "layer"], sort=False):
+        gap, gap_ci, n = paired_interval(group.per_sample - group.rank1)
+        lead, lead_ci, _ = paired_interval(group.rank1 - group.summed)
+        rows.append(dict(method=method, layer=int(layer), summed=float(group.summed.mean()),
+                         per_sample=float(group.per_sample.mean()), rank1=float(group.rank1.mean()),
+                         per_sample_minus_rank1=gap, per_sample_minus_rank1_ci=gap_ci,
+                         rank1_minus_summed=lead, rank1_minus_summed_ci=lead_ci, seeds=n))
     return pd.DataFrame(rows, columns=["method", "layer", "summed", "per_sample", "rank1", "per_sample_minus_rank1",
                                        "per_sample_minus_rank1_ci", "rank1_minus_summed", "rank1_minus_summed_ci",
                                        "seeds"])
-

@@ -1,45 +1,31 @@
-"""The book's pages: text and HTML only. The notebooks import ``from paper_code import book``.
+"""The book's formatting: how a page writes the numbers, intervals and tables of its findings record.
 
-One module per kind of page, each turning the tables of the layers below into sentences and tables, never
-computing a statistic of its own:
+The prose of every page is written by hand in its notebook (``book/*.ipynb``); the numbers come from the findings
+records of :mod:`paper_code.studies.findings`, glued into the prose by :class:`PageFindings`, which also holds
+each interpretation to the data (:meth:`PageFindings.require`). This package computes no statistic and imports
+neither pandas nor numpy (an import contract in ``pyproject.toml`` keeps it so): it reads plain JSON values.
 
-- :mod:`.pages`: a page's parameters turned into its run (:func:`results_page`), and what a results page shows;
-- :mod:`.provenance`: which run a page shows, the setup as run;
-- :mod:`.claims`: the claims' grades as the section pages and the discussion state them;
-- :mod:`.grid`, :mod:`.analysis`, :mod:`.sensitivity`: the pages beyond the paper;
-- :mod:`.render`: Markdown and tables that read the same in JupyterLab and in the static book.
+- :mod:`.findings`: a record glued into a page, and the checks that hold the prose to it;
+- :mod:`.numbers`: how a number, an interval or a list of seeds is written;
+- :mod:`.markdown`, :mod:`.tables` and the tables of each kind of page (:mod:`.grid_tables`, :mod:`.trained_tables`,
+  :mod:`.variations`, :mod:`.noise`); :mod:`.foot`: where a page's numbers come from.
 
-Importing this package loads no plotly: figures come from :mod:`paper_code.figures`, imported where a page
-draws one. The names below are those the notebooks and ``book/build.py`` call.
+Importing this package loads no plotly: figures come from :mod:`paper_code.figures`.
 """
 
 from __future__ import annotations
 
-from paper_code.book.claims import (
-    claims_markdown,
-    claims_summary,
-    conclusions_markdown,
-    explanation_consistency,
-    literal_forms_findings,
-    regularizer_findings,
-    regularizer_table,
-    shallow_network_reading,
-)
 from paper_code.book.findings import FindingNoLongerHolds, PageFindings, Record
-from paper_code.book.foot import page_foot
+from paper_code.book.foot import page_foot, runs_foot
+from paper_code.book.markdown import Markdown, table
+from paper_code.book.noise import noise_members_table, noise_pairs_table
 from paper_code.book.tables import claims_table as graded_claims_table
 from paper_code.book.tables import controls_table, regularizer_grades_table
-from paper_code.book.pages import ResultsPage, check_correlation, load_page, page_config, results_page, shown_run
-from paper_code.book.provenance import DOWNLOAD_FILES, DOWNLOADS_DIR, accuracy_summary, setup_table
-from paper_code.book.render import Markdown, markdown_table
-from paper_code.figures.renderer import BOOK_ENV, setup_plotly
+from paper_code.book.variations import grades_table, key_numbers_table, settings_table, variants_table
 from paper_code.locations import checkout_path
-from paper_code.studies.claims import claims_table
 
 __all__ = [
-    "FindingNoLongerHolds", "PageFindings", "Record", "page_foot", "controls_table", "graded_claims_table", "regularizer_grades_table", "BOOK_ENV", "DOWNLOAD_FILES", "DOWNLOADS_DIR", "Markdown", "ResultsPage", "accuracy_summary", "check_correlation",
-    "checkout_path", "claims_markdown", "claims_summary", "claims_table", "conclusions_markdown",
-    "explanation_consistency", "literal_forms_findings", "load_page", "regularizer_findings", "regularizer_table",
-    "shallow_network_reading", "markdown_table", "page_config",
-    "results_page", "setup_plotly", "setup_table", "shown_run",
+    "FindingNoLongerHolds", "Markdown", "PageFindings", "Record", "checkout_path", "controls_table", "grades_table",
+    "graded_claims_table", "key_numbers_table", "noise_members_table", "noise_pairs_table", "page_foot",
+    "regularizer_grades_table", "runs_foot", "settings_table", "table", "variants_table",
 ]

@@ -13,9 +13,13 @@ on a page run with other parameters the reader sees, in place, which sentence no
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
 from typing import Any, Iterator
 
 from paper_code.book.numbers import interval, is_interval, seed_list
+from paper_code.locations import checkout_path
 from paper_code.book.markdown import Markdown
 
 
@@ -78,6 +82,35 @@ def flatten(data: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
         yield prefix, data
 
 
+#: A glue role in a page's Markdown, and the name it pastes (a format spec after the last colon is dropped).
+GLUE_ROLE = re.compile(r"\{glue(?::[a-z]+)?\}`([^`]+)`")
+
+
+def glued_names(notebook_path: Path) -> set[str]:
+    """The names the prose of a notebook pastes with myst-nb's glue roles."""
+    notebook = json.loads(Path(notebook_path).read_text())
+    names = set()
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "markdown":
+            for reference in GLUE_ROLE.findall("".join(cell["source"])):
+                names.add(reference.split(":", 1)[0])  # a record's names hold no colon; a format spec follows one
+    return names
+
+
+def names_with_labels(names: set[str], values: dict[str, Any]) -> set[str]:
+    """``names`` and, for each, the label of the nearest labelled statistic it belongs to (``x.label`` for ``x``
+    or ``x.mean``), so a check can read what every number on a page stands for."""
+    found = {name for name in names if name in values}
+    for name in list(found):
+        parts = name.split(".")
+        for end in range(len(parts), 0, -1):
+            label = ".".join(parts[:end]) + ".label"
+            if label in values:
+                found |= {label} | ({".".join(parts[:end])} & set(values))
+                break
+    return found
+
+
 class PageFindings(Record):
     """One page's record; ``strict`` when the page shows the committed study (its prose must hold)."""
 
@@ -85,15 +118,22 @@ class PageFindings(Record):
         super().__init__(data)
         self.strict = strict
 
-    def glue(self) -> int:
-        """Glue every value of the record into the notebook (nothing displayed); returns how many."""
+    def glue(self, page: str | None = None) -> int:
+        """Glue the record's values into the notebook (nothing displayed); returns how many.
+
+        With ``page`` (the notebook's name under ``book/``, e.g. ``"s3_1_mas_fis"``), only the values its prose
+        names are glued, with the label of each (or of the statistic it belongs to): a record of a thousand values
+        would otherwise put a thousand outputs in the page. Without it, or where the notebook's source is not at
+        hand (a page run outside the checkout), every value is."""
         from myst_nb import glue  # noqa: PLC0415  (only a running notebook glues)
 
-        count = 0
-        for name, value in flatten(self._data):
+        values = dict(flatten(self._data))
+        source = checkout_path("book") / f"{page}.ipynb" if page is not None else None
+        if source is not None and source.is_file():
+            values = {name: values[name] for name in sorted(names_with_labels(glued_names(source), values))}
+        for name, value in values.items():
             glue(name, value, display=False)
-            count += 1
-        return count
+        return len(values)
 
     def require(self, condition: bool, says: str) -> None:
         """The paragraph beside this call says ``says``, which holds only when ``condition`` does.

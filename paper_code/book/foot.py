@@ -36,3 +36,17 @@ def page_foot(page: str, record: dict[str, Any], run: dict[str, Any]) -> Markdow
         f"`{run['folder']}`, numerics version {run['numerics']}, computed by paper_code {run['computed_by']} on "
         f"{run['date'][:10] or 'an unrecorded date'}; download its files: {_files(run)}."
     )
+
+
+def runs_foot(run: dict[str, Any], studies: list[tuple[str, int]]) -> Markdown:
+    """Where the runs of a page that offers many come from: the run it opens on (``run``: its provenance, as for
+    :func:`page_foot`), with its files to download, and each folder of trials it offers with their number."""
+    origin = "the committed study trial" if run["committed"] else "a run computed on the machine that built this page"
+    folders = [f"`{folder}` ({count} trials)" for folder, count in studies]
+    offered = folders[0] if len(folders) == 1 else ", ".join(folders[:-1]) + " and " + folders[-1]
+    return Markdown(
+        f"*Where these runs come from.* The explorer opens on run `{run['key']}` ({run['summary']}), {origin}, in "
+        f"`{run['folder']}`: numerics version {run['numerics']}, computed by paper_code {run['computed_by']} on "
+        f"{run['date'][:10] or 'an unrecorded date'}; download its files: {_files(run)}. Its menus also offer every "
+        f"finished trial of {offered}."
+    )

@@ -19,8 +19,9 @@ few lines that connect them. A bad value (λ < 0, an unknown importance, …) is
 library's one-line :class:`~paper_code.ConfigError` message; nothing in the panel lets a traceback reach the
 reader. The dashboard reads results through :func:`~paper_code.load_results` and never trains by itself.
 
-The same panel, executed by papermill, is shown on the book's explore page as a still picture (``live=False``),
-with a note that says where the live one is.
+Saved into a notebook that no kernel runs (``live=False``), the panel carries a note that says where the live one
+is. The book does not show it that way (a saved panel looks live and is not): its explore page shows a screenshot of
+the live dashboard and the command that serves it.
 """
 
 from __future__ import annotations

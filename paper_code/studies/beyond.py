@@ -104,6 +104,8 @@ class SettingRuns:
     accuracy: pd.Series  # final average accuracy by seed
     trials: int
     hours: float
+    #: The seeds the setting's λ was chosen on.
+    chosen_on: tuple[int, ...] = ()
 
     @property
     def seeds(self) -> list[int]:
@@ -118,7 +120,8 @@ def setting_runs(name: str, study: Study, title: str | None = None) -> SettingRu
                      sources={r.config.seed: shown_path(Path(r.path)) for r in runs})
     seconds = float(study.table["wall_seconds"].sum()) if "wall_seconds" in study.table else float("nan")
     return SettingRuns(name, title or SETTINGS[name].title, choice.lam, choice.at_edge, data,
-                       rows.set_index("seed").final_accuracy.sort_index(), len(study.table), seconds / 3600)
+                       rows.set_index("seed").final_accuracy.sort_index(), len(study.table), seconds / 3600,
+                       tuple(int(s) for s in choice.chosen_on))
 
 
 def paper_runs(grid_dir: str | Path = GRID_DIR) -> SettingRuns:

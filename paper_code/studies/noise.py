@@ -32,8 +32,9 @@ import pandas as pd
 
 from paper_code.config import Config
 from paper_code.errors import ResultsError
-from paper_code.locations import STUDY_DIR
-from paper_code.results import load_results, write_csv
+from paper_code.labels import pair_label
+from paper_code.locations import STUDY_DIR, shown_path
+from paper_code.results import Results, load_results, write_csv
 from paper_code.studies.grid import GRID_DIR
 from paper_code.sweep import TRIALS_DIR
 
@@ -264,3 +265,32 @@ def band_summary(both: pd.DataFrame) -> dict:
 def reproduction_summary(repro: pd.DataFrame) -> dict:
     """How many cells of a :func:`reproduction` table lie within the band, and the largest difference."""
     return dict(cells=len(repro), within=int(repro.within.sum()), largest=repro.loc[repro.difference.abs().idxmax()])
+
+
+def rerun_comparison(local: Results, committed: Results, members: NoiseMembers | None = None,
+                     kind: str = "pearson") -> dict:
+    """A run of this machine (``local``) against the committed trial of the same key (``committed``), as plain
+    numbers for the page "Reproduce this": their final average accuracy and its difference, and, where the noise
+    study measured this configuration (``members``, :func:`measures`), that difference in units of the rounding
+    noise of a difference of two runs, and the correlation cells of :func:`reproduction`: how many differ by less
+    than :data:`DIFFERENCE_BAND` rounding σ, and the largest difference with its cell.
+
+    Not a findings record: it depends on the machine that computed ``local``."""
+    if local.config.key != committed.config.key:
+        raise ResultsError(f"{local.path} and {committed.path} are runs of different configurations")
+    found = {"key": committed.config.key, "folder": shown_path(local.path),
+             "local_accuracy": local.final_average_accuracy(), "committed_accuracy": committed.final_average_accuracy()}
+    found["difference"] = found["local_accuracy"] - found["committed_accuracy"]
+    found["measured"] = members is not None and measures(committed.config)
+    if not found["measured"]:
+        return found
+    sd = accuracy_sd(members.accuracy) * float(np.sqrt(2))
+    found.update(difference_sd=sd, difference_in_sd=abs(found["difference"]) / sd)
+    repro = reproduction(local.correlations, committed.correlations, noise_band(members.correlations, kind), kind)
+    largest = repro.loc[repro.difference.abs().idxmax()]
+    found.update(cells=int(len(repro)), within=int(repro.within.sum()), within_share=float(repro.within.mean()),
+                 band=float(DIFFERENCE_BAND),
+                 largest={"difference": float(largest.difference), "pair": str(largest.pair),
+                          "pair_name": pair_label(str(largest.pair)), "layer": int(largest.layer),
+                          "task": int(largest.task), "in_sd": float(abs(largest.difference) / largest.noise_std)})
+    return found

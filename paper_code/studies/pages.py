@@ -26,9 +26,10 @@ from paper_code._version import __version__
 from paper_code.labels import describe
 from paper_code.locations import DOWNLOAD_FILES, checkout_path, shown_path
 from paper_code.results import Results
-from paper_code.studies.claim_data import claim_data
+from paper_code.studies.claim_data import claim_data, seed_runs
 from paper_code.studies.claims import ClaimData
 from paper_code.studies.findings.record import FINDINGS_DIR, read_record
+from paper_code.studies.findings.methodology import chosen_on, methodology_record
 from paper_code.studies.findings.sections import SECTIONS, section_record
 from paper_code.studies.grid import GRID_DIR, committed_trial
 
@@ -125,11 +126,16 @@ class ResultsPage:
         }
 
     def findings(self, page: str) -> dict[str, Any]:
-        """The findings record of section page ``page`` (``s3_1`` ... ``s3_6``) for the run shown."""
+        """The findings record of run page ``page`` (a section page ``s3_1`` ... ``s3_6``, or ``methodology``) for
+        the run shown."""
         if self.shows_the_study:
             return read_record(page, checkout_path(FINDINGS_DIR))
+        if page == "methodology":
+            study = checkout_path(self.study_dir) if self.study_dir is not None else None
+            runs = seed_runs(self.results, *([study] if study is not None else []), self.results_dir)
+            return methodology_record(runs, chosen_on(study, self.results.config), committed=self.committed)
         if page not in SECTIONS:
-            raise PaperCodeError(f"no section page {page!r} (pages: {', '.join(SECTIONS)})")
+            raise PaperCodeError(f"no run page {page!r} (pages: {', '.join([*SECTIONS, 'methodology'])})")
         if page == "s3_1" and not self.committed:
             self.explanation()  # a run of this machine is checked on its own networks, then graded with its check
         return section_record(page, self.data, self.results.config, committed=False)
@@ -173,3 +179,52 @@ def results_page(results_dir: str | os.PathLike[str] = "results", correlation: s
     correlation = check_correlation(correlation)
     results, committed = shown_run(results_dir, study_dir, **parameters)
     return ResultsPage(results, correlation, results_dir, study_dir, compute_explanation, committed)
+
+
+#: What each parameter of the setup table means, in the order the methodology page lists them.
+SETUP_MEANINGS: dict[str, str] = {
+    "tasks": "permuted-MNIST tasks learned one after another",
+    "epochs": "epochs per task",
+    "lam": "EWC strength λ",
+    "reg": "importance used by the EWC penalty",
+    "seed": "seed of weights, permutations and shuffling",
+    "importance_samples": "training rows of a task the importances are averaged over",
+    "lr": "Adam learning rate",
+    "optimizer_state": "Adam's moments at a task boundary: kept (one optimizer throughout) or reset",
+    "batch_size": "mini-batch size",
+    "si_xi": "SI damping ξ",
+    "si_grad": "gradient in SI's path integral",
+    "permute_first": "whether task 1 is permuted too",
+    "train_size": "training rows per task",
+    "test_size": "test rows per task",
+    "leaky_slope": "negative slope of LeakyReLU",
+    "corr_biases": "biases included in the correlated vectors",
+}
+
+
+def setup_rows(results: Results) -> list[tuple[str, str, str]]:
+    """The setup as run, read from the run's ``config.json``: (parameter, value, meaning) rows for the
+    methodology page."""
+    config, meta = results.config, results.meta
+    rows = [(name, _shown(getattr(config, name)), meaning) for name, meaning in SETUP_MEANINGS.items()]
+    seconds = meta.get("seconds", {})
+    rows += [
+        ("network", "784-300-150-10, LeakyReLU, softmax output", "section 2 of the paper"),
+        ("device", str(meta.get("device", "?")), "where it ran"),
+        ("run time", f"{sum(seconds.values()):.0f} s" if seconds else "?", "training, evaluation, importances"),
+        ("numerics", str(config.numerics), "numerics version: what the numbers mean (CHANGELOG.md)"),
+        ("code", _commit(meta), "git commit of the code that computed the run"),
+        ("key", str(meta.get("key", config.key)), "cache key: hash of the parameters above"),
+    ]
+    return rows
+
+
+def _commit(meta: dict) -> str:
+    code = meta.get("code") or {}
+    if not code.get("commit"):
+        return "not recorded (computed before commits were recorded)"
+    return code["commit"][:12] + (" with uncommitted changes" if code.get("dirty") else "")
+
+
+def _shown(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)

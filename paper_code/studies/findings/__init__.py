@@ -15,14 +15,20 @@ from typing import Any, Callable
 from paper_code.locations import STUDY_DIR, checkout_path
 from paper_code.studies.author_logs import AUTHOR_LOGS_FILE, read_author_logs
 from paper_code.studies.controls import CONTROLS_DIR, load_comparison
-from paper_code.analysis.across_seeds import ANALYSIS_DIR, load_analysis
+from paper_code.studies.findings.analysed import analysed
 from paper_code.studies.findings.controls import controls_record
+from paper_code.studies.findings.grid import grid_page_records
 from paper_code.studies.findings.structure import structure_record
+from paper_code.studies.findings.pruning import pruning_records
+from paper_code.studies.findings.beyond import beyond_records
+from paper_code.studies.findings.sensitivity import sensitivity_records
+from paper_code.studies.findings.methodology import study_methodology
+from paper_code.studies.findings.noise import study_reproduce
 from paper_code.studies.findings.record import FINDINGS_DIR, differences, plain, read_record, record_path, write_record
 from paper_code.studies.claim_data import regularizer_claim_data
 from paper_code.studies.claims import claims_by_regularizer
 from paper_code.studies.findings.sections import SECTIONS, discussion_record, section_record, study_claim_data
-from paper_code.studies.grid import GRID_DIR, load_study
+from paper_code.studies.grid import GRID_DIR
 
 
 def _sections(study: Path) -> dict[str, dict[str, Any]]:
@@ -40,10 +46,7 @@ def _controls(study: Path) -> dict[str, dict[str, Any]]:
 
 
 def _structure(study: Path) -> dict[str, dict[str, Any]]:
-    analysis = load_analysis(study / ANALYSIS_DIR.relative_to(STUDY_DIR))
-    grid = load_study(study / GRID_DIR.name).table
-    rows = grid[(grid.reg == analysis.config.reg) & (grid.lam == analysis.config.lam)]
-    return {"b6": structure_record(analysis, rows.set_index("seed").final_accuracy)}
+    return {"b6": structure_record(*analysed(study))}
 
 
 #: The functions that compute the records from a study folder laid out like ``study/``, each with the pages it
@@ -51,7 +54,13 @@ def _structure(study: Path) -> dict[str, dict[str, Any]]:
 GROUPS: dict[Callable[[Path], dict[str, dict[str, Any]]], tuple[str, ...]] = {
     _sections: (*SECTIONS, "discussion"),
     _controls: ("b2",),
+    grid_page_records: ("b1", "b3", "b4"),
     _structure: ("b6",),
+    pruning_records: ("b5",),
+    sensitivity_records: ("b7",),
+    beyond_records: ("b8",),
+    study_methodology: ("methodology",),
+    study_reproduce: ("reproduce",),
 }
 
 
