@@ -22,11 +22,9 @@ from paper_code.analysis.across_seeds import (
 )
 from paper_code.analysis.pruning import task_means
 from paper_code.analysis.summaries import (
-    oldest_minus_newest,
     pair_agreement,
     pruning_gaps,
     rank_correlation,
-    ranking_change,
     unit_share_counts,
     unit_share_reading,
 )
@@ -128,43 +126,6 @@ def _t_interval(values) -> tuple[float, float]:
     return values.mean(), stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
 
 
-def test_ranking_change_pairs_the_two_rankings_and_random_by_seed():
-    noise = [[0.01, -0.02], [0.03, 0.0], [-0.01, 0.02]]  # seed × task
-
-    def accuracy(method, ranking, seed, task):
-        base = {"fis": 0.6, "mas": 0.7, "random": 0.65, "magnitude": 0.55}[method] + noise[seed][task - 1]
-        lift = {"fis": 0.1 + 0.01 * seed, "mas": 0.0 + 0.002 * (seed - 1), "random": 0.05, "magnitude": 0.0}[method]
-        return base + (lift if ranking == "saliency" else 0.0) + (0.1 if task == 2 and method == "mas" else 0.0)
-
-    change = ranking_change(_ranked(accuracy)).set_index("method")
-    # FIS: saliency − importance per seed = 0.10, 0.11, 0.12 (the noise cancels within a seed).
-    mean, half = _t_interval([0.10, 0.11, 0.12])
-    assert change.loc["fis", "change"] == pytest.approx(mean) and change.loc["fis", "change_ci"] == pytest.approx(half, rel=1e-3)
-    # FIS against random, ranked by importance: 0.6 − 0.65 on every seed (no spread).
-    assert change.loc["fis", "importance_vs_random"] == pytest.approx(-0.05)
-    assert change.loc["fis", "importance_vs_random_ci"] == pytest.approx(0.0, abs=1e-12)
-    # MAS ranked by saliency against random ranked by itself: 0.7 + 0.05 (task 2's +0.1 over two tasks) − 0.65.
-    mean, half = _t_interval([0.1 + 0.002 * (seed - 1) for seed in range(3)])
-    assert change.loc["mas", "saliency_vs_random"] == pytest.approx(mean)
-    assert change.loc["mas", "saliency_vs_random_ci"] == pytest.approx(half, rel=1e-3)
-    # FIS ranked by saliency against |w| ranked by itself: 0.6 + 0.10..0.12 − 0.55 (the noise cancels).
-    mean, half = _t_interval([0.15, 0.16, 0.17])
-    assert change.loc["fis", "saliency_vs_magnitude"] == pytest.approx(mean)
-    assert change.loc["fis", "saliency_vs_magnitude_ci"] == pytest.approx(half, rel=1e-3)
-    # MAS's two rankings: 0.002·(seed − 1) apart, no measurable change (the page's record: test_findings_analysis.py).
-    assert change.loc["mas", "change"] == pytest.approx(0.0, abs=1e-12)
-
-
-def test_oldest_minus_newest_is_paired_by_seed():
-    def accuracy(method, ranking, seed, task):
-        return (0.5 + 0.01 * seed + (0.2 + 0.01 * seed if task == 2 else 0.0)) if method == "fis" else 0.6 + 0.01 * seed
-
-    gap = oldest_minus_newest(_ranked(accuracy), "global", 0.5).set_index("method")
-    mean, half = _t_interval([-0.20, -0.21, -0.22])
-    assert gap.loc["fis", "difference"] == pytest.approx(mean) and gap.loc["fis", "difference_ci"] == pytest.approx(half, rel=1e-3)
-    assert gap.loc["mas", "difference"] == pytest.approx(0.0)
-
-
 def test_unit_share_readings_follow_the_thresholds():
     share = pd.DataFrame([
         dict(pair="mas_sig", layer=1, pearson=0.5, pearson_rank1=0.8, pearson_residual=0.05, rank1_share=0.97),
@@ -184,30 +145,6 @@ def test_rank_correlation_across_pairs():
     assert rank_correlation(pearson, pd.Series([0.6, 0.3, 0.2, 0.05])) == pytest.approx(1.0)  # the same order
     # Ranks of the gaps 1, 3, 2, 4 against 4, 3, 2, 1 of r: ρ = 1 − 6 · (9 + 0 + 0 + 9) / (4 · 15) = −0.8.
     assert rank_correlation(pearson, pd.Series([0.01, 0.05, 0.03, 0.2])) == pytest.approx(-0.8)
-
-
-def test_eq23_comparison_pairs_both_readings_with_the_rank1_fits_by_seed():
-    """Hand-made tables, 3 seeds, one layer: the per-sample reading leads the rank-1 fit by 0.02, 0.03, 0.04
-    for FIS (mean 0.03, sd 0.01: interval ± 4.303·0.01/√3) and trails it for MAS; the task before the last is
-    ignored."""
-    from types import SimpleNamespace
-
-    from paper_code.analysis.summaries import eq23_comparison
-
-    eq, fits = [], []
-    for seed, (fis_ps, mas_ps) in enumerate([(0.92, 0.80), (0.93, 0.81), (0.94, 0.79)]):
-        for task, shift in ((1, -0.5), (2, 0.0)):
-            eq += [dict(seed=seed, task=task, layer=1, comparison=c, pearson=v + shift, spearman=0.0) for c, v in
-                   (("eq2", 0.5), ("eq2_per_sample", fis_ps), ("eq3", 0.7), ("eq3_per_sample", mas_ps))]
-            fits += [dict(seed=seed, task=task, layer=1, method=m, importances="per_task", pearson_fit=0.9 + shift,
-                          energy_share=0.0, variance_share=0.0) for m in ("fis", "mas")]
-    analysis = SimpleNamespace(eq23=pd.DataFrame(eq), structure=pd.DataFrame(fits))
-    frame = eq23_comparison(analysis).set_index("method")
-    assert frame.loc["fis", "per_sample"] == pytest.approx(0.93) and frame.loc["fis", "rank1"] == pytest.approx(0.9)
-    assert frame.loc["fis", "per_sample_minus_rank1"] == pytest.approx(0.03)
-    assert frame.loc["fis", "per_sample_minus_rank1_ci"] == pytest.approx(4.303 * 0.01 / 3 ** 0.5, rel=1e-6)
-    assert frame.loc["fis", "rank1_minus_summed"] == pytest.approx(0.4)
-    assert frame.loc["mas", "per_sample_minus_rank1"] == pytest.approx(-0.1)
 
 
 # --------------------------------------------------------------------------- the committed files

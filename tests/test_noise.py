@@ -9,7 +9,6 @@ import pytest
 from paper_code.config import Config
 from paper_code.studies import noise
 from paper_code.studies.grading import grade_cells
-from paper_code.studies.grid import lambda_leads
 
 from pathlib import Path
 
@@ -31,16 +30,10 @@ def test_noise_band_pools_the_seeds_variances_by_hand():
     assert row.noise_range == pytest.approx(0.04) and row.members == 2 and row.seeds == 2
 
 
-def test_accuracy_noise_and_the_lambda_leads_by_hand():
+def test_accuracy_noise_by_hand():
     accuracy = pd.DataFrame({"seed": [0, 0, 1, 1], "member": list("abab"), "final_accuracy": [0.94, 0.95, 0.95, 0.97]})
     # variances 0.00005 and 0.0002: σ = √0.000125
     assert noise.accuracy_sd(accuracy) == pytest.approx(np.sqrt(0.000125))
-    table = pd.DataFrame({"reg": "mas", "lam": [1.0, 1.0, 3.0, 3.0, 10.0, 10.0], "seed": [0, 1] * 3,
-                          "final_accuracy": [0.90, 0.92, 0.95, 0.97, 0.94, 0.94], "average_forgetting": 0.0})
-    (lead,) = lambda_leads(table, accuracy_sd=0.01).itertuples()
-    # λ = 3 (0.96) leads λ = 10 (0.94) by 0.02 over 2 seeds; the noise of that difference is 0.01 · √(2/2) = 0.01.
-    assert (lead.lam, lead.runner_up, lead.seeds) == (3.0, 10.0, 2)
-    assert lead.lead == pytest.approx(0.02) and lead.noise == pytest.approx(0.01) and lead.ratio == pytest.approx(2.0)
 
 
 def test_reproduction_counts_differences_within_the_band():

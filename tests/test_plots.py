@@ -113,20 +113,6 @@ def test_agreement_dots_one_row_per_comparison_one_trace_per_layer():
     assert list(figure.layout.yaxis.categoryarray) == ["b", "a"]
 
 
-def test_labelled_output_shares_show_the_seed_band():
-    from paper_code.analysis.explanation import p_band
-
-    p_summary = pd.DataFrame({"task": [1, 2, 1, 2], "seed": [0, 0, 1, 1], "mean": [0.99, 0.97, 0.97, 0.95],
-                              "share_above_0.9": [0.98, 0.95, 0.96, 0.93], "share_above_0.99": [0.9, 0.8, 0.8, 0.7]})
-    figure = plots.labelled_output_shares(p_band(p_summary))
-    assert [t.name for t in figure.data] == ["mean p_k", "share of samples with p_k > 0.9",
-                                             "share of samples with p_k > 0.99"]
-    # Task 1's mean p_k over the two seeds: (0.99 + 0.97) / 2, std |0.99 - 0.97| / √2.
-    np.testing.assert_allclose(figure.data[0].y, [0.98, 0.96])
-    np.testing.assert_allclose(figure.data[0].error_y.array, [0.02 / np.sqrt(2)] * 2)
-    assert "2 seeds" in figure.layout.title.text
-
-
 def test_book_renderer_emits_html_only_without_plotly_js():
     import plotly.io as pio
 
@@ -143,48 +129,3 @@ def test_book_renderer_emits_html_only_without_plotly_js():
         pio.renderers.default = previous
 
 
-def test_analysis_figures_open_where_the_text_starts_and_show_every_pair():
-    from paper_code.figures.analysis import agreement_scatter, overlap_heatmaps
-
-    overlap = pd.DataFrame([dict(seed=0, method_a="fis", method_b="mas", layer=layer, k=k, jaccard=0.1 * k / 50)
-                            for layer in (1, 2) for k in (1.0, 10.0, 50.0)])
-    figure = overlap_heatmaps(overlap)
-    shown = [trace for trace in figure.data if trace.visible]
-    assert len(shown) == 2 and shown[0].z[0][1] == pytest.approx(0.1 / 50)  # the top 1 % first, as the page's text
-    assert figure.layout.updatemenus[0].active == 0 and "top 1%" in figure.layout.title.text
-
-    agreement = pd.DataFrame(dict(method_a=["fis", "mas"], method_b=["sig", "sig"], pearson=[-0.45, 0.6],
-                                  jaccard_10=[0.02, 0.2]))
-    low, high = agreement_scatter(agreement).layout.xaxis.range
-    assert low < -0.45 and high >= 1.0  # a negatively correlated pair is inside the axis, not clipped
-
-
-def test_difference_heatmap_rows_are_pair_and_layer_and_its_scale_ends_at_the_largest_difference():
-    from paper_code.figures.grid import difference_heatmap
-
-    frame = pd.DataFrame([dict(pair=pair, layer=layer, task=task, difference=0.01 * task * (1 if pair == "mas_fis" else -2))
-                          for pair in ("mas_fis", "mas_sig") for layer in (1, 2) for task in (1, 2, 3)])
-    (heatmap,) = difference_heatmap(frame, ["mas_fis", "mas_sig", "fis_si"]).data
-    assert list(heatmap.x) == [1, 2, 3]
-    assert list(heatmap.y) == [f"{pair_label('mas_fis')} L1", f"{pair_label('mas_fis')} L2",
-                               f"{pair_label('mas_sig')} L1", f"{pair_label('mas_sig')} L2"]
-    np.testing.assert_allclose(np.asarray(heatmap.z, dtype=float)[2], [-0.02, -0.04, -0.06])
-    # The largest |difference| is 0.06: the scale is ±0.1, not ±1.
-    assert (heatmap.zmin, heatmap.zmax) == (-0.1, 0.1)
-
-
-def test_lambda_curves_keep_fine_tuning_off_the_axes_and_name_its_numbers():
-    from paper_code.figures.grid import lambda_curves
-    from paper_code.studies.grid import LambdaChoice
-
-    summary = pd.DataFrame([
-        dict(reg="mas", lam=1.0, accuracy_mean=0.93, accuracy_std=0.01, forgetting_mean=0.03, forgetting_std=0.005, seeds=3),
-        dict(reg="mas", lam=10.0, accuracy_mean=0.95, accuracy_std=0.01, forgetting_mean=0.01, forgetting_std=0.005, seeds=3),
-        dict(reg="none", lam=0.0, accuracy_mean=0.47, accuracy_std=0.02, forgetting_mean=0.55, forgetting_std=0.02, seeds=3),
-    ])
-    figure = lambda_curves(summary, {"mas": LambdaChoice("mas", 10.0, 0.95, 3, at_edge=True)})
-    assert {trace.legendgroup for trace in figure.data} == {"mas"}
-    titles = [a.text for a in figure.layout.annotations]
-    assert "fine-tuning (no penalty): 0.470" in titles[0] and "fine-tuning (no penalty): 0.550" in titles[1]
-    low, high = figure.layout.yaxis.range
-    assert 0.47 < low < 0.92 and high > 0.96

@@ -87,10 +87,6 @@ class ExplanationCheck:
     agreement: pd.DataFrame
     stored_mismatch: float | None
 
-    def final(self) -> pd.DataFrame:
-        """The agreement rows of the last task."""
-        return self.agreement[self.agreement["task"] == self.agreement["task"].max()].reset_index(drop=True)
-
 
 def labelled_output_gradients(
     model: MLP, inputs: torch.Tensor, labels: torch.Tensor
@@ -263,10 +259,3 @@ def stored_check(folder: str | os.PathLike[str]) -> ExplanationCheck | None:
 P_MEASURES = ("mean", "share_above_0.9", "share_above_0.99")
 
 
-def p_band(p_summary: pd.DataFrame) -> pd.DataFrame:
-    """Over the seeds of a ``p_summary`` table with a ``seed`` column: per task and measure (:data:`P_MEASURES`),
-    the mean, standard deviation (0 for one seed) and number of seeds."""
-    long = p_summary.melt(id_vars=["task", "seed"], value_vars=list(P_MEASURES), var_name="measure")
-    band = long.groupby(["measure", "task"], sort=False).value.agg(mean="mean", std="std", seeds="count").reset_index()
-    band["std"] = band["std"].fillna(0.0)
-    return band

@@ -52,11 +52,6 @@ def above_zero(mean: float, half_width: float) -> bool:
     return bool(mean - half_width > 0)
 
 
-def reaches_zero_from_below(mean: float, half_width: float) -> bool:
-    """The 95 % interval reaches 0 or lies above it: not measurably negative."""
-    return bool(mean + half_width >= 0)
-
-
 def excludes_zero(mean: float, half_width: float) -> bool:
     """The 95 % interval leaves 0 out: a measurable difference, either way."""
     return bool(abs(mean) > half_width)

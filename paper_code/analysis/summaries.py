@@ -19,7 +19,7 @@ import pandas as pd
 from paper_code.analysis.across_seeds import Analysis
 from paper_code.analysis.pairs import unordered
 from paper_code.analysis.pruning import task_means
-from paper_code.analysis.spread import paired_interval, pooled_std, within_spread
+from paper_code.analysis.spread import pooled_std, within_spread
 from paper_code.config import DEFAULT_METHODS, METHOD_NAMES, PAPER_PAIRS
 
 #: Top-k percentage used when one number has to stand for the overlap of two importances.
@@ -65,13 +65,6 @@ def pruning_summary(pruning: pd.DataFrame, ranking: str = "importance") -> pd.Da
     return summary
 
 
-def pruning_ranking(summary: pd.DataFrame, scope: str) -> pd.DataFrame:
-    """Methods ranked by their mean accuracy over the pruned fractions (> 0): the area under the curve."""
-    rows = summary[(summary.scope == scope) & (summary.fraction > 0)]
-    ranking = rows.groupby("method")["mean"].mean().sort_values(ascending=False)
-    return ranking.rename("mean_accuracy").reset_index()
-
-
 def widest_fraction(summary: pd.DataFrame, scope: str) -> float:
     """The pruned fraction at which the methods' seed means lie furthest apart."""
     rows = summary[(summary.scope == scope) & (summary.fraction > 0)]
@@ -84,58 +77,11 @@ RANKING_CHANGE_COLUMNS = ("method", "scope", "importance", "saliency", "change",
                           "saliency_vs_random_ci", "saliency_vs_magnitude", "saliency_vs_magnitude_ci")
 
 
-def ranking_change(pruning: pd.DataFrame) -> pd.DataFrame:
-    """Per method and scope, what ranking by the saliency Ω·w² changes: each ranking's accuracy averaged over the
-    pruned fractions (seed means), the paired change (saliency − importance), each ranking's difference from
-    random removal (the random control ranked by itself) and the saliency ranking's from |w| (magnitude ranked by
-    itself), each with its 95 % interval over seeds."""
-    pruned = task_means(pruning[pruning.fraction > 0])
-    area = pruned.groupby(["seed", "method", "scope", "ranking"]).accuracy.mean().unstack("ranking")
-    rows = []
-    scopes = area.index.get_level_values("scope").unique()
-    for scope in [s for s in SCOPE_ORDER if s in scopes]:
-        at = area.xs(scope, level="scope")
-        methods = at.index.get_level_values("method")
-        random = at.xs("random", level="method")["importance"] if "random" in methods else None
-        magnitude = at.xs("magnitude", level="method")["importance"] if "magnitude" in methods else None
-        for method in method_order(at.index.get_level_values("method").unique()):
-            part = at.xs(method, level="method")
-            if not {"importance", "saliency"} <= set(part.columns):
-                continue
-            change, change_ci, seeds = paired_interval(part.saliency - part.importance)
-            row = dict(method=method, scope=scope, importance=float(part.importance.mean()),
-                       saliency=float(part.saliency.mean()), change=change, change_ci=change_ci, seeds=seeds)
-            for ranking in ("importance", "saliency"):
-                mean, half, _ = (paired_interval((part[ranking] - random).dropna()) if random is not None
-                                 else (np.nan, np.nan, 0))
-                row[f"{ranking}_vs_random"], row[f"{ranking}_vs_random_ci"] = mean, half
-            mean, half, _ = (paired_interval((part.saliency - magnitude).dropna()) if magnitude is not None
-                             else (np.nan, np.nan, 0))
-            row["saliency_vs_magnitude"], row["saliency_vs_magnitude_ci"] = mean, half
-            rows.append(row)
-    return pd.DataFrame(rows, columns=list(RANKING_CHANGE_COLUMNS))
-
-
 def task_profile(pruning: pd.DataFrame, scope: str, fraction: float, ranking: str = "importance") -> pd.DataFrame:
     """Accuracy on each task evaluated, per method, with ``fraction`` of the weights removed (seed means and
     standard deviations): which tasks a pruned network forgets first."""
     rows = pruning[(pruning.scope == scope) & (pruning.ranking == ranking) & np.isclose(pruning.fraction, fraction)]
     return rows.groupby(["method", "task"]).accuracy.agg(mean="mean", std="std").reset_index()
-
-
-def oldest_minus_newest(pruning: pd.DataFrame, scope: str, fraction: float,
-                        ranking: str = "importance") -> pd.DataFrame:
-    """Per method, the pruned network's accuracy on the first task learned minus that on the last, paired by
-    seed with its 95 % interval: negative when the pruning takes the oldest task first."""
-    rows = pruning[(pruning.scope == scope) & (pruning.ranking == ranking) & np.isclose(pruning.fraction, fraction)]
-    first, last = rows.task.min(), rows.task.max()
-    out = []
-    for method in method_order(rows.method.unique()):
-        by_task = rows[rows.method == method].pivot_table(index="seed", columns="task", values="accuracy")
-        mean, half, seeds = paired_interval(by_task[first] - by_task[last])
-        out.append(dict(method=method, first_task=int(first), last_task=int(last), difference=mean,
-                        difference_ci=half, seeds=seeds))
-    return pd.DataFrame(out, columns=["method", "first_task", "last_task", "difference", "difference_ci", "seeds"])
 
 
 def pruning_gaps(pruning: pd.DataFrame, ranking: str = "importance") -> pd.DataFrame:
@@ -179,11 +125,6 @@ def pair_agreement(analysis: Analysis) -> pd.DataFrame:
     return pd.DataFrame(rows).sort_values("pearson", ascending=False).reset_index(drop=True)
 
 
-def overlap_means(overlap: pd.DataFrame) -> pd.DataFrame:
-    """Jaccard overlap of every two methods' top-k% weights, mean over seeds and layers, per k."""
-    return overlap.groupby(["method_a", "method_b", "k"]).jaccard.mean().reset_index()
-
-
 # --------------------------------------------------------------------------- baselines
 def baseline_summary(correlations: pd.DataFrame) -> pd.DataFrame:
     """Each importance's correlation with |w| and with the random control after the last task, per layer:
@@ -217,56 +158,11 @@ def random_floor(correlations: pd.DataFrame) -> float | None:
     return float(random_pairs.groupby(["pair", "layer"]).pearson.mean().abs().max())
 
 
-def magnitude_agreement(correlations: pd.DataFrame) -> dict[str, pd.Series]:
-    """Each importance of the paper's methods with |w| after the last task: seed means per layer."""
-    found = {m: mean_at_last(correlations, f"{m}_magnitude") for m in DEFAULT_METHODS}
-    return {m: v for m, v in found.items() if not v.empty}
-
-
-def paper_pairs_at_last(correlations: pd.DataFrame) -> list[tuple[str, pd.Series, list[str]]]:
-    """The paper's pairs (FIS–MAS² left out: it pairs the same two importances as MAS–FIS) with their seed-mean
-    correlations after the last task and their two members, for the pairs the table holds."""
-    found = []
-    for pair in PAPER_PAIRS:
-        if pair.endswith("2"):
-            continue
-        values = mean_at_last(correlations, pair)
-        if not values.empty:
-            found.append((pair, values, sorted(unordered(pair))))
-    return found
-
-
-def closer_to_magnitude(magnitude: dict[str, pd.Series], members: Iterable[str]) -> float:
-    """The larger mean (over layers) correlation with |w| of the two members of a pair; NaN where unknown."""
-    return max(float(magnitude.get(m, pd.Series([np.nan])).mean()) for m in members)
-
-
-def pairs_above_magnitude(correlations: pd.DataFrame, magnitude: dict[str, pd.Series]) -> list[str]:
-    """The paper's pairs whose members agree with each other more than either agrees with |w|."""
-    above = []
-    for pair, values, members in paper_pairs_at_last(correlations):
-        ceiling = max(float(magnitude[m].mean()) for m in members if m in magnitude) if magnitude else np.nan
-        if float(values.mean()) > ceiling:
-            above.append(pair)
-    return above
-
-
 # --------------------------------------------------------------------------- unit structure
 def structure_summary(structure: pd.DataFrame, kind: str = "accumulated") -> pd.DataFrame:
     """Seed means of the rank-1 shares per method and layer after the last task."""
     rows = at_last_task(structure[structure.importances == kind])
     return rows.groupby(["method", "layer"])[["energy_share", "variance_share", "pearson_fit"]].mean().reset_index()
-
-
-def structure_range(structure: pd.DataFrame) -> pd.DataFrame:
-    """Per importance (squared sides after the plain ones): the lowest and highest share of its variation the
-    rank-1 fit explains over the layers, and whether it reaches :data:`MOST` on every layer."""
-    summary = structure_summary(structure)
-    by_method = summary.groupby("method").variance_share.agg(["min", "max"])
-    order = [m for m in list(METHOD_NAMES) + [f"{m}2" for m in METHOD_NAMES] if m in by_method.index]
-    frame = by_method.loc[order].reset_index()
-    frame["close"] = frame["min"] >= MOST
-    return frame
 
 
 def unit_share(structure_pairs: pd.DataFrame, pairs=PAPER_PAIRS, kind: str = "accumulated") -> pd.DataFrame:
@@ -336,20 +232,3 @@ def eq23_by_seed(analysis: Analysis) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
 
 
-def eq23_comparison(analysis: Analysis) -> pd.DataFrame:
-    """Per importance (FIS, MAS) and layer, after the last task, on each task's own importances (what eqs. (2)–(3)
-    describe): how closely each description reproduces the importance (Pearson r, seed mean) — the summed
-    reading of the equations, the per-sample reading, the rank-1 fit — and the paired differences over seeds,
-    per-sample minus rank-1 and rank-1 minus summed, each with its 95 % interval half-width and seed count."""
-    rows = []
-    by_seed = eq23_by_seed(analysis)
-    for (method, layer), group in by_seed.groupby(["method", "layer"], sort=False):
-        gap, gap_ci, n = paired_interval(group.per_sample - group.rank1)
-        lead, lead_ci, _ = paired_interval(group.rank1 - group.summed)
-        rows.append(dict(method=method, layer=int(layer), summed=float(group.summed.mean()),
-                         per_sample=float(group.per_sample.mean()), rank1=float(group.rank1.mean()),
-                         per_sample_minus_rank1=gap, per_sample_minus_rank1_ci=gap_ci,
-                         rank1_minus_summed=lead, rank1_minus_summed_ci=lead_ci, seeds=n))
-    return pd.DataFrame(rows, columns=["method", "layer", "summed", "per_sample", "rank1", "per_sample_minus_rank1",
-                                       "per_sample_minus_rank1_ci", "rank1_minus_summed", "rank1_minus_summed_ci",
-                                       "seeds"])

@@ -25,7 +25,6 @@ import pandas as pd
 import torch
 
 from paper_code.analysis.trained import require_paper_network
-from paper_code.config import parse_pair
 from paper_code.correlation import CORRELATION_COLUMNS, correlate
 from paper_code.data import load_mnist, make_tasks
 from paper_code.errors import PaperCodeError
@@ -116,8 +115,3 @@ def read_variant_correlations(folder: str | os.PathLike[str]) -> pd.DataFrame | 
     return pd.read_csv(path) if path.is_file() else None
 
 
-def pair_ids_of(variant: str, pair_ids: list[str]) -> list[str]:
-    """The pairs a variant reports (MAS on the logits only changes the pairs with MAS)."""
-    if variant == "mas_logits":
-        return [p for p in pair_ids if "mas" in parse_pair(p).methods]
-    return list(pair_ids)

@@ -10,10 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from paper_code.analysis.summaries import at_last_task, pruning_summary
+from paper_code.analysis.summaries import pruning_summary
 from paper_code.config import METHOD_NAMES
 from paper_code.extras import require
-from paper_code.figures.style import CORRELATION_COLORSCALE, METHOD_COLORS, colorbar, fitted_scale, title_below_modebar
+from paper_code.figures.style import METHOD_COLORS, colorbar, fitted_scale, title_below_modebar
 from paper_code.labels import method_label, pair_label, side_label
 
 go = require("plotly.graph_objects", "book")
@@ -90,138 +90,6 @@ def task_profile_chart(profile: pd.DataFrame, scope: str, fraction: float) -> go
         title=title_below_modebar(f"{100 * fraction:g}% of the weights removed: accuracy on each task<br>"
                                   f"<sup>{SCOPE_WORDS[scope]}, by importance</sup>"),
         legend=dict(orientation="h", y=-0.2), height=440, margin=dict(l=60, r=20, t=80, b=100),
-    )
-    return figure
-
-
-def overlap_heatmaps(overlap: pd.DataFrame) -> go.Figure:
-    """Jaccard overlap of the top-k% weights of every two importances, one heatmap per layer (seed means);
-    buttons pick k."""
-    means = overlap.groupby(["method_a", "method_b", "layer", "k"]).jaccard.mean().reset_index()
-    methods = [m for m in METHOD_NAMES if m in set(means.method_a) | set(means.method_b)]
-    labels = [method_label(m) for m in methods]
-    layers = sorted(means.layer.unique())
-    ks = sorted(means.k.unique())
-    # One layer per row, each as wide as the page: three heatmaps side by side leave cells too small to print in.
-    figure = make_subplots(rows=len(layers), cols=1, subplot_titles=[f"layer {int(layer)}" for layer in layers],
-                           vertical_spacing=0.12 / max(1, len(layers) - 1) * 2, shared_xaxes=True)
-    for k in ks:
-        for row, layer in enumerate(layers, start=1):
-            matrix = np.eye(len(methods))
-            rows = means[(means.k == k) & (means.layer == layer)]
-            for r in rows.itertuples():
-                i, j = methods.index(r.method_a), methods.index(r.method_b)
-                matrix[i, j] = matrix[j, i] = r.jaccard
-            figure.add_heatmap(z=matrix, x=labels, y=labels, zmin=0, zmax=1, colorscale="Viridis",
-                               texttemplate="%{z:.2f}", textfont=dict(size=12), showscale=row == 1,
-                               visible=k == ks[0], colorbar=colorbar("Jaccard", len=0.5, y=1, yanchor="top"),
-                               row=row, col=1,
-                               hovertemplate="%{y} and %{x}<br>top " + f"{k:g}" + "%: Jaccard %{z:.3f}<extra></extra>")
-    per_k = len(layers)
-    buttons = [dict(label=f"top {k:g}%", method="update",
-                    args=[{"visible": [index // per_k == n for index in range(len(ks) * per_k)]},
-                          {"title.text": f"Shared top {k:g}% of weights (Jaccard, mean over seeds)"}])
-               for n, k in enumerate(ks)]
-    panel = 40 + 30 * len(methods)
-    figure.update_layout(
-        title=title_below_modebar(f"Shared top {ks[0]:g}% of weights (Jaccard, mean over seeds)"),
-        updatemenus=[dict(type="buttons", direction="right", active=0, x=0.0, xanchor="left", y=1.0,
-                          yanchor="bottom", pad=dict(b=30), buttons=buttons)],
-        height=150 + panel * len(layers), margin=dict(l=20, r=20, t=130, b=40),
-    )
-    figure.update_yaxes(automargin=True, ticklabelstandoff=4)
-    figure.update_yaxes(autorange="reversed")
-    return figure
-
-
-def agreement_scatter(agreement: pd.DataFrame, k: float = 10.0) -> go.Figure:
-    """Each pair of importances: correlation (x) against top-k% overlap and against the pruning gap (y)."""
-    panels = [(f"jaccard_{k:g}", f"top {k:g}% Jaccard overlap")]
-    panels += [(f"gap_{s}", f"pruning gap, {name}") for s, name in (("layer", "layer-wise"), ("global", "global"))
-               if f"gap_{s}" in agreement]
-    figure = make_subplots(rows=1, cols=len(panels), subplot_titles=[t for _, t in panels], horizontal_spacing=0.08)
-    names = np.array([f"{method_label(a)}–{method_label(b)}" for a, b in zip(agreement.method_a, agreement.method_b)])
-    baseline = (agreement.method_a.isin(BASELINES) | agreement.method_b.isin(BASELINES)).to_numpy()
-    # Each pair of two importances is its own legend entry (its label); the pairs with a baseline share one grey
-    # entry, and hovering names them.
-    groups = [(name, names == name, PAIR_PALETTE[index % len(PAIR_PALETTE)])
-              for index, name in enumerate(names[~baseline])]
-    if baseline.any():
-        groups.append(("a pair with |w| or random (hover for its name)", baseline, "#8c8c8c"))
-    for col, (column, title) in enumerate(panels, start=1):
-        for name, rows, color in groups:
-            figure.add_scatter(x=agreement.pearson[rows], y=agreement[column][rows], mode="markers", text=names[rows],
-                               row=1, col=col, name=name, legendgroup=name, showlegend=col == 1,
-                               marker=dict(size=9, color=color),
-                               hovertemplate="%{text}<br>r = %{x:.2f}<br>" + title + " %{y:.3f}<extra></extra>")
-    # Every pair inside the axis: some pairs correlate negatively (SIG on the output layer).
-    low = min(-0.1, float(agreement.pearson.min()) - 0.05)
-    figure.update_xaxes(title_text="Pearson r", range=[low, 1.05])
-    figure.update_layout(title=title_below_modebar("Correlation against shared top weights and pruning gap, one point per pair"),
-                         legend=dict(orientation="h", y=-0.22), height=520, margin=dict(l=60, r=20, t=80, b=60))
-    return figure
-
-
-def baseline_heatmap(correlations: pd.DataFrame) -> go.Figure:
-    """Each importance's correlation with |w| and with the random control, per layer, after the last task."""
-    last = at_last_task(correlations)
-    methods = [m for m in METHOD_NAMES if m not in ("magnitude", "random") and (last.pair == f"{m}_magnitude").any()]
-    layers = sorted(last.layer.unique())
-    figure = make_subplots(rows=1, cols=2, subplot_titles=("with the magnitude |w|", "with the random control"),
-                           horizontal_spacing=0.12)
-    for col, baseline in enumerate(("magnitude", "random"), start=1):
-        z = [[last[(last.pair == f"{m}_{baseline}") & (last.layer == layer)].pearson.mean() for layer in layers] for m in methods]
-        figure.add_heatmap(z=z, x=[f"layer {int(layer)}" for layer in layers], y=[method_label(m) for m in methods],
-                           zmin=-1, zmax=1, colorscale=CORRELATION_COLORSCALE, texttemplate="%{z:.2f}",
-                           showscale=col == 2, row=1, col=col,
-                           hovertemplate="%{y}, %{x}: r = %{z:.3f}<extra></extra>")
-    figure.update_yaxes(autorange="reversed")
-    figure.update_layout(title=title_below_modebar("Correlation with the baselines (Pearson, seed mean, after the last task)"),
-                         height=360, margin=dict(l=90, r=20, t=80, b=40))
-    return figure
-
-
-def structure_heatmap(summary: pd.DataFrame) -> go.Figure:
-    """Share of each importance's variation that its best rank-1 (row × column) fit explains, per layer."""
-    order = [m for m in list(METHOD_NAMES) + [f"{m}2" for m in METHOD_NAMES] if m in set(summary.method)]
-    layers = sorted(summary.layer.unique())
-    indexed = summary.set_index(["method", "layer"]).variance_share
-    z = [[float(indexed.get((m, layer), np.nan)) for layer in layers] for m in order]
-    labels = [side_label(m) for m in order]
-    figure = go.Figure(go.Heatmap(z=z, x=[f"layer {int(layer)}" for layer in layers], y=labels, zmin=0, zmax=1,
-                                  colorscale="Viridis", texttemplate="%{z:.2f}",
-                                  hovertemplate="%{y}, %{x}: rank-1 fit explains %{z:.3f} of the variation<extra></extra>",
-                                  colorbar=colorbar("share")))
-    figure.update_yaxes(autorange="reversed")
-    figure.update_layout(title=title_below_modebar("Variation explained by the rank-1 (row × column) fit"),
-                         height=420, margin=dict(l=110, r=20, t=70, b=40))
-    return figure
-
-
-def rank1_scatter(share: pd.DataFrame) -> go.Figure:
-    """Observed correlation (x) against the correlation of the two rank-1 fits (y): one colour per pair, one
-    marker shape per layer. Points on the diagonal are pairs whose agreement the unit structure reproduces."""
-    figure = go.Figure()
-    figure.add_scatter(x=[-1, 1], y=[-1, 1], mode="lines", line=dict(color="#999999", dash="dash"),
-                       name="fits = observed", hoverinfo="skip")
-    symbols = {1: "circle", 2: "square", 3: "diamond"}
-    palette = PAIR_PALETTE
-    for index, pair in enumerate(share.pair.unique()):
-        rows = share[share.pair == pair]
-        figure.add_scatter(
-            x=rows.pearson, y=rows.pearson_rank1, mode="markers", name=pair_label(pair),
-            marker=dict(size=11, color=palette[index % len(palette)],
-                        symbol=[symbols.get(int(layer), "circle") for layer in rows.layer]),
-            customdata=np.stack([rows.layer, rows.rank1_share, rows.pearson_residual], axis=-1),
-            hovertemplate=pair_label(pair) + ", layer %{customdata[0]:.0f}<br>observed r %{x:.3f}"
-                          "<br>rank-1 fits r %{y:.3f}<br>covariance in rank-1 parts %{customdata[1]:.0%}"
-                          "<br>residuals r %{customdata[2]:.3f}<extra></extra>",
-        )
-    figure.update_layout(
-        title=title_below_modebar("Correlation of the rank-1 fits against the observed one (● layer 1, ■ layer 2, ◆ layer 3)"),
-        xaxis=dict(title=dict(text="observed Pearson r"), range=[-0.25, 1.05]),
-        yaxis=dict(title=dict(text="Pearson r of the rank-1 fits"), range=[-0.25, 1.05]),
-        height=520, margin=dict(l=60, r=20, t=70, b=60),
     )
     return figure
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
 
 from paper_code.extras import require
 from paper_code.figures.style import METHOD_COLORS, title_below_modebar
@@ -13,43 +11,6 @@ go = require("plotly.graph_objects", "book")
 
 #: How each group of regularizers is drawn: importances as filled dots, controls as open diamonds.
 GROUP_SYMBOLS = {"importance": "circle", "control": "diamond-open"}
-
-
-def gain_dots(comparison: pd.DataFrame, reference: str = "mas") -> "go.Figure":
-    """Gain in final average accuracy over fine-tuning, paired by seed, with its 95 % interval: one row per
-    regularizer (a table of :func:`paper_code.studies.controls.regularizer_comparison`), the importances above
-    the controls, and a dashed line at the reference's gain."""
-    rows = comparison[comparison.reg != "none"].iloc[::-1]  # plotly draws the first category at the bottom
-    labels = [f"{reg_label(r.reg)}, λ = {r.lam:g}" for r in rows.itertuples()]
-    figure = go.Figure()
-    for group, symbol in GROUP_SYMBOLS.items():
-        mask = (rows.group == group).to_numpy()
-        if not mask.any():
-            continue
-        part = rows[mask]
-        figure.add_scatter(
-            x=part.gain, y=np.array(labels)[mask], mode="markers", name="importances" if group == "importance"
-            else "controls", error_x=dict(type="data", array=part.gain_ci.fillna(0), visible=True, thickness=1.5),
-            marker=dict(size=11, symbol=symbol, color=[METHOD_COLORS.get(r, "#333333") for r in part.reg],
-                        line=dict(width=2, color=[METHOD_COLORS.get(r, "#333333") for r in part.reg])),
-            customdata=np.stack([part.share_kept * 100, part.share_kept_ci.fillna(0) * 100, part.seeds], axis=-1),
-            hovertemplate="%{y}<br>gain %{x:+.4f} ± %{error_x.array:.4f}<br>"
-                          "%{customdata[0]:.1f} ± %{customdata[1]:.1f} % of the reference's gain"
-                          "<br>%{customdata[2]:.0f} seeds<extra></extra>",
-        )
-    if (comparison.reg == reference).any():
-        gain = float(comparison.set_index("reg").loc[reference, "gain"])
-        figure.add_vline(x=gain, line=dict(color=METHOD_COLORS.get(reference, "#333333"), dash="dash", width=1),
-                         annotation_text=f"{reg_label(reference)}", annotation_position="top")
-    figure.update_layout(
-        title=title_below_modebar("Gain in final accuracy over fine-tuning, paired by seed (mean and 95 % interval)"),
-        xaxis=dict(title=dict(text="final average accuracy − fine-tuning's, same seed"), zeroline=True),
-        yaxis=dict(automargin=True),
-        legend=dict(orientation="h", y=-0.18),
-        height=120 + 42 * len(rows),
-        margin=dict(l=20, r=30, t=80, b=90),
-    )
-    return figure
 
 
 def share_dots(record: dict, title: str) -> "go.Figure":

@@ -169,30 +169,6 @@ P_MEASURE_LABELS = {"mean": "mean p_k", "share_above_0.9": "share of samples wit
                     "share_above_0.99": "share of samples with p_k > 0.99"}
 
 
-def labelled_output_shares(band: pd.DataFrame, title: str | None = None) -> go.Figure:
-    """The premise of eqs. (2)-(3) task by task: mean labelled output p_k and the shares of samples above 0.9 and
-    0.99, seed mean ± std (the table of :func:`paper_code.analysis.explanation.p_band`)."""
-    figure = go.Figure()
-    for measure, rows in band.groupby("measure", sort=False):
-        figure.add_scatter(
-            x=rows.task, y=rows["mean"], mode="lines+markers", name=P_MEASURE_LABELS.get(measure, measure),
-            error_y=dict(type="data", array=rows["std"], visible=True),
-            hovertemplate="after task %{x}<br>%{y:.4f} ± %{error_y.array:.4f}<extra>" + P_MEASURE_LABELS.get(measure, measure)
-                          + "</extra>",
-        )
-    seeds = int(band.seeds.min()) if not band.empty else 0
-    figure.update_layout(
-        title=title_below_modebar(title or f"Labelled output p_k right after each task<br><sup>on its importance "
-                                           f"samples, mean ± std over {seeds} seed{'s' if seeds != 1 else ''}</sup>"),
-        xaxis=dict(title=dict(text="tasks learned"), tickvals=sorted(band.task.unique())),
-        yaxis=dict(title=dict(text="p_k, or share of samples"), range=[0.5, 1.0]),
-        legend=dict(orientation="h", y=-0.25),
-        height=400,
-        margin=dict(l=60, r=20, t=70, b=90),
-    )
-    return figure
-
-
 def agreement_dots(table: pd.DataFrame, kind: str = "spearman", title: str | None = None) -> go.Figure:
     """Per-layer correlation between each importance and its approximation: one row per comparison, one dot per
     layer.

@@ -35,14 +35,6 @@ def author_summary(logs: pd.DataFrame) -> pd.DataFrame:
     return grouped.agg(runs="count", accuracy_mean="mean", accuracy_std="std").reset_index()
 
 
-def side_by_side(ours: pd.DataFrame, logs: pd.DataFrame) -> pd.DataFrame:
-    """At every (reg, λ) both grids ran: this study's mean ± std over seeds beside the author's over runs."""
-    theirs = author_summary(logs)
-    merged = ours.merge(theirs, on=["reg", "lam"], suffixes=("", "_author"))
-    return merged[["reg", "lam", "seeds", "accuracy_mean", "accuracy_std", "runs", "accuracy_mean_author",
-                   "accuracy_std_author"]].sort_values(["reg", "lam"]).reset_index(drop=True)
-
-
 def author_best(logs: pd.DataFrame) -> pd.DataFrame:
     """The author's best λ per importance (highest mean final accuracy), with its number of runs."""
     summary = author_summary(logs)

@@ -18,7 +18,7 @@ import pandas as pd
 
 from paper_code.config import Config
 from paper_code.locations import STUDY_DIR, checkout_path, shown_path
-from paper_code.studies.claims import CLAIMS_BY_ID, ClaimData, grade
+from paper_code.studies.claims import CLAIMS_BY_ID, ClaimData
 from paper_code.studies.grid import (
     DEFAULT_REG,
     GRID_DIR,
@@ -140,34 +140,5 @@ def all_runs(root: str | Path = BEYOND_DIR, grid_dir: str | Path = GRID_DIR) -> 
     return columns
 
 
-def claims_by_setting(columns: dict[str, SettingRuns], kind: str = "pearson") -> pd.DataFrame:
-    """Every correlation claim graded in every setting (long form): claim, setting, grade (the category), label
-    (as a reader sees it), evidence, seeds, and whether the grade differs from the paper configuration's."""
-    rows = []
-    for claim_id in CORRELATION_CLAIMS:
-        reference = grade(columns[PAPER].data, claim_id, kind).grade if PAPER in columns else None
-        for name, runs in columns.items():
-            result = grade(runs.data, claim_id, kind)
-            rows.append({"claim": claim_id, "setting": name, "grade": result.grade, "label": result.label,
-                         "seeds": len(runs.seeds),
-                         "changed": reference is not None and result.grade != reference})
-    return pd.DataFrame(rows)
 
 
-#: The pairs each correlation claim reads, for the surfaces of a setting where the claim changes.
-CLAIM_PAIRS: dict[str, tuple[str, ...]] = {
-    "3.1-mas-fis": ("mas_fis",), "3.1-fis-mas2": ("fis_mas2", "mas_fis"), "3.2-mas-si": ("mas_si",),
-    "3.3-mas-sig-input": ("mas_sig",), "3.3-mas-sig-output": ("mas_sig",), "3.4-fis-si": ("fis_si",),
-    "3.5-fis-sig-input": ("fis_sig",), "3.5-fis-sig-output": ("fis_sig",), "3.6-si-sig-input": ("si_sig",),
-    "3.6-si-sig-output": ("si_sig",), "4-agree": ("mas_fis", "mas_si", "fis_si"),
-    "4-sig": ("mas_sig", "fis_sig", "si_sig"),
-}
-assert set(CLAIM_PAIRS) == set(CORRELATION_CLAIMS)
-
-
-def layer_means(runs: SettingRuns, kind: str = "pearson") -> pd.DataFrame:
-    """Seed mean ± std of every pair on every layer after the last task: the per-layer story of a setting."""
-    table = runs.data.correlations
-    last = table[table.task == table.task.max()]
-    return (last.groupby(["pair", "layer"], sort=False)[kind].agg(mean="mean", std="std", seeds="count")
-            .reset_index())

@@ -129,21 +129,6 @@ class LambdaChoice:
     chosen_on: tuple[int, ...] = ()
 
 
-def lambda_summary(table: pd.DataFrame) -> pd.DataFrame:
-    """Mean, standard deviation and range over seeds of accuracy and forgetting, per (reg, λ)."""
-    grouped = table.groupby(["reg", "lam"])
-    summary = grouped.agg(
-        seeds=("seed", "nunique"),
-        accuracy_mean=("final_accuracy", "mean"),
-        accuracy_std=("final_accuracy", "std"),
-        accuracy_min=("final_accuracy", "min"),
-        accuracy_max=("final_accuracy", "max"),
-        forgetting_mean=("average_forgetting", "mean"),
-        forgetting_std=("average_forgetting", "std"),
-    )
-    return summary.reset_index()
-
-
 def choose_lambda(table: pd.DataFrame, reg: str) -> LambdaChoice:
     """The λ of ``reg`` with the best mean final accuracy over the seeds that every λ of ``reg`` was run with.
 
@@ -162,17 +147,6 @@ def choose_lambda(table: pd.DataFrame, reg: str) -> LambdaChoice:
     edge = best in (float(means.index.min()), float(means.index.max()))  # no interior optimum shown
     return LambdaChoice(reg, best, float(means.max()), len(common), at_edge=edge,
                         chosen_on=tuple(sorted(int(s) for s in common)))
-
-
-def lambda_lead(table: pd.DataFrame, reg: str) -> tuple[float, float, int] | None:
-    """How far the selected λ of ``reg`` leads the next best λ, on the seeds every λ shares:
-    ``(runner-up λ, lead in mean final accuracy, seeds)``, or ``None`` with a single λ."""
-    rows = table[table.reg == reg]
-    common = set.intersection(*[set(group.seed) for _, group in rows.groupby("lam")])
-    means = rows[rows.seed.isin(common)].groupby("lam").final_accuracy.mean().sort_values(ascending=False)
-    if len(means) < 2:
-        return None
-    return float(means.index[1]), float(means.iloc[0] - means.iloc[1]), len(common)
 
 
 def best_lambdas(table: pd.DataFrame) -> dict[str, LambdaChoice]:
@@ -275,11 +249,6 @@ def seed_band(correlations: pd.DataFrame, kind: str = "pearson") -> pd.DataFrame
     return band
 
 
-def unstable_signs(band: pd.DataFrame) -> pd.DataFrame:
-    """The cells of :func:`seed_band` where the seeds disagree on the sign, by pair, layer and task."""
-    return band[~band.sign_stable].sort_values(["pair", "layer", "task"]).reset_index(drop=True)
-
-
 def per_task_versus_accumulated(study: Study, reg: str, lam: float, kind: str = "pearson") -> pd.DataFrame:
     """Seed means of both correlations, per pair, layer and task, and their difference (per-task − accumulated)."""
     keys = ["pair", "layer", "task"]
@@ -290,32 +259,3 @@ def per_task_versus_accumulated(study: Study, reg: str, lam: float, kind: str = 
     return frame
 
 
-def mean_differences(frame: pd.DataFrame) -> pd.Series:
-    """Mean per-task minus accumulated difference of each (pair, layer) over the tasks of ``frame``
-    (a :func:`per_task_versus_accumulated` table), largest in magnitude first."""
-    by = frame.groupby(["pair", "layer"]).difference.mean()
-    return by.reindex(by.abs().sort_values(ascending=False).index)
-
-
-def lambda_leads(table: pd.DataFrame, accuracy_sd: float | None = None) -> pd.DataFrame:
-    """Per regularizer: the selected λ, the next best, the lead and its seeds; with ``accuracy_sd`` (the rounding
-    noise of one run's final accuracy) also the noise of that lead, σ·√(2/n) for two means of n seeds, and the
-    lead in units of it."""
-    rows = []
-    for reg, choice in best_lambdas(table).items():
-        lead = lambda_lead(table, reg)
-        if lead is None:
-            continue
-        runner_up, gap, seeds = lead
-        noise = accuracy_sd * (2 / seeds) ** 0.5 if accuracy_sd is not None else float("nan")
-        rows.append(dict(reg=reg, lam=choice.lam, runner_up=runner_up, lead=gap, seeds=seeds, noise=noise,
-                         ratio=gap / noise if noise > 0 else float("nan")))
-    return pd.DataFrame(rows, columns=["reg", "lam", "runner_up", "lead", "seeds", "noise", "ratio"])
-
-
-def layer_profile(band: pd.DataFrame, pair: str) -> pd.DataFrame:
-    """One pair's seed means (a :func:`seed_band` table) as tasks learned (rows) by layer (columns), with the layer
-    that agrees most after each task (``top_layer``)."""
-    profile = band[band.pair == pair].pivot(index="task", columns="layer", values="mean").sort_index()
-    profile["top_layer"] = profile.idxmax(axis=1)
-    return profile

@@ -262,11 +262,6 @@ def band_summary(both: pd.DataFrame) -> dict:
                 study_seeds=int(both.study_seeds.min()))
 
 
-def reproduction_summary(repro: pd.DataFrame) -> dict:
-    """How many cells of a :func:`reproduction` table lie within the band, and the largest difference."""
-    return dict(cells=len(repro), within=int(repro.within.sum()), largest=repro.loc[repro.difference.abs().idxmax()])
-
-
 def rerun_comparison(local: Results, committed: Results, members: NoiseMembers | None = None,
                      kind: str = "pearson") -> dict:
     """A run of this machine (``local``) against the committed trial of the same key (``committed``), as plain
