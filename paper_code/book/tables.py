@@ -6,7 +6,7 @@ from typing import Any
 
 from paper_code.book.markdown import Markdown, table
 from paper_code.book.numbers import interval
-from paper_code.labels import reg_label
+from paper_code.labels import method_label
 
 
 def whole(text: str) -> str:
@@ -29,10 +29,10 @@ def controls_table(record: dict[str, Any]) -> Markdown:
             versus = whole(interval(entry["versus_reference"]["mean"], entry["versus_reference"]["half"], plus=True))
             versus += "" if entry["measurably_different"] else "\u00a0†"
             share = whole(interval(entry["share_kept"]["mean"], entry["share_kept"]["half"], percent=True))
-        rows.append([reg_label(reg), f"{entry['lam']:g}", whole(interval(**_plain(entry["accuracy"]))),
+        rows.append([method_label(reg), f"{entry['lam']:g}", whole(interval(**_plain(entry["accuracy"]))),
                      whole(interval(**_plain(entry["forgetting"]))), share, versus])
-    header = ["regularizer", "λ", "final accuracy", "forgetting", f"share of {reference.upper()}'s gain",
-              f"− {reg_label(reference)}"]
+    header = ["inside EWC", "λ", "final accuracy", "forgetting", f"share of {method_label(reference)}'s gain",
+              f"− {method_label(reference)}"]
     return table(header, rows)
 
 
