@@ -8,6 +8,7 @@ from typing import Any
 from paper_code.extras import require
 from paper_code.figures.style import CORRELATION_COLORSCALE, colorbar, title_below_modebar
 from paper_code.labels import pair_label
+from paper_code.studies.claims import SIG_INPUT_AT_LEAST
 
 go = require("plotly.graph_objects", "book")
 make_subplots = require("plotly.subplots", "book").make_subplots
@@ -71,7 +72,7 @@ def sig_lines(record: dict[str, Any], title: str) -> "go.Figure":
     pairs = ("mas_sig", "fis_sig", "si_sig")
     figure = make_subplots(rows=len(pairs), cols=2, shared_xaxes=True, shared_yaxes=False, horizontal_spacing=0.1,
                            vertical_spacing=0.06,
-                           column_titles=["input layer (threshold 0.4)", "output layer (threshold 0)"],
+                           column_titles=[f"input layer (threshold {SIG_INPUT_AT_LEAST:g})", "output layer (threshold 0)"],
                            row_titles=[pair_label(p) for p in pairs])
     for row, pair in enumerate(pairs, start=1):
         for col, side in enumerate(("input", "output"), start=1):
@@ -92,8 +93,8 @@ def sig_lines(record: dict[str, Any], title: str) -> "go.Figure":
                                    marker=dict(size=4), customdata=halves,
                                    hovertemplate=f"{short}, {pair_label(pair)}, {side} layer<br>after task %{{x}}: "
                                                  "%{y:.3f} ± %{customdata:.3f}<extra></extra>", row=row, col=col)
-            figure.add_hline(y=0.4 if side == "input" else 0.0, line=dict(color="#555555", dash="dash", width=1),
-                             row=row, col=col)
+            figure.add_hline(y=SIG_INPUT_AT_LEAST if side == "input" else 0.0,
+                             line=dict(color="#555555", dash="dash", width=1), row=row, col=col)
     figure.update_xaxes(tickvals=list(range(1, 11)), row=len(pairs))
     figure.update_xaxes(title_text="tasks learned", row=len(pairs))
     figure.update_yaxes(title_text="Pearson r", col=1)

@@ -14,7 +14,8 @@ from typing import Any
 import pandas as pd
 
 from paper_code.analysis.across_seeds import ANALYSIS_DIR, Analysis, load_analysis
-from paper_code.analysis.spread import holm, paired_interval, paired_p_value
+from paper_code.studies.findings.record import interval as record_interval
+from paper_code.analysis.spread import holm, paired_p_value
 from paper_code.labels import reg_label
 from paper_code.locations import STUDY_DIR
 from paper_code.studies.findings.record import statistic
@@ -28,9 +29,8 @@ GRADIENT = ("fis", "fis_true", "mas", "si")
 
 
 def interval(values: pd.Series, label: str | None = None) -> dict[str, Any]:
-    """Mean over seeds and the half-width of its 95 % interval."""
-    mean, half, n = paired_interval(values.dropna())
-    return {"mean": mean, "half": half, "seeds": n, **({"label": label} if label else {})}
+    """Mean over seeds and the half-width of its 95 % interval (labelled, where ``label`` is given)."""
+    return record_interval(values, **({"label": label} if label else {}))
 
 
 def configuration(analysis: Analysis) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from paper_code.analysis.spread import paired_interval
+from paper_code.studies.findings.record import interval
 from paper_code.studies.beyond import BEYOND_DIR, CORRELATION_CLAIMS, PAPER, SETTINGS, SettingRuns, all_runs
 from paper_code.studies.claims import CLAIMS_BY_ID
 from paper_code.studies.findings.sections import CLAIM_PAGES, claim_key
@@ -37,11 +37,6 @@ GRADIENT_PAIRS = ("mas_fis", "mas_si", "fis_si")
 CHANCE = {"split": 0.5}
 
 
-def _interval(values: pd.Series, **extra: Any) -> dict[str, Any]:
-    mean, half, n = paired_interval(values.dropna())
-    return {"mean": mean, "half": half, "seeds": n, **extra}
-
-
 def _rank(grade: str) -> int:
     return GRADE_ORDER.index(grade) if grade in GRADE_ORDER else len(GRADE_ORDER)
 
@@ -57,7 +52,7 @@ def column_entry(runs: SettingRuns) -> dict[str, Any]:
         "short": SHORT_NAMES.get(runs.name, runs.name), "title": runs.title, "lam": runs.lam,
         "at_edge": bool(runs.at_edge), "lambda_seeds": list(runs.chosen_on), "seeds": runs.seeds,
         "tasks": int(table.task.max()), "layers": int(table.layer.max()), "permuted": permuted(runs.name),
-        "accuracy": _interval(runs.accuracy), "chance": CHANCE.get(runs.name, 0.1),
+        "accuracy": interval(runs.accuracy), "chance": CHANCE.get(runs.name, 0.1),
         "trials": runs.trials, "hours": runs.hours,
     }
 
@@ -73,7 +68,7 @@ def grade_entry(runs: SettingRuns, claim_id: str) -> dict[str, Any]:
 def by_task(correlations: pd.DataFrame, pair: str, layer: int) -> list[dict[str, Any]]:
     """The seed mean of ``pair`` on ``layer`` after each task, with its 95 % interval."""
     rows = correlations[(correlations.pair == pair) & (correlations.layer == layer)]
-    return [{"task": int(task), **_interval(group.pearson)} for task, group in rows.groupby("task")]
+    return [{"task": int(task), **interval(group.pearson)} for task, group in rows.groupby("task")]
 
 
 def input_change(correlations: pd.DataFrame, pair: str) -> dict[str, Any]:
@@ -81,14 +76,14 @@ def input_change(correlations: pd.DataFrame, pair: str) -> dict[str, Any]:
     rows = correlations[(correlations.pair == pair) & (correlations.layer == 1)]
     first, last = int(rows.task.min()), int(rows.task.max())
     values = rows.pivot_table(index="seed", columns="task", values="pearson")
-    return {"first": _interval(values[first]), "last": _interval(values[last]),
-            "change": _interval(values[last] - values[first], signed=True), "first_task": first, "last_task": last}
+    return {"first": interval(values[first]), "last": interval(values[last]),
+            "change": interval(values[last] - values[first], signed=True), "first_task": first, "last_task": last}
 
 
 def last_task_layers(correlations: pd.DataFrame) -> dict[str, dict[str, Any]]:
     """Every pair on every layer after the last task: seed mean and 95 % interval."""
     last = correlations[correlations.task == correlations.task.max()]
-    return {pair: {str(int(layer)): _interval(group.pearson) for layer, group in rows.groupby("layer")}
+    return {pair: {str(int(layer)): interval(group.pearson) for layer, group in rows.groupby("layer")}
             for pair, rows in last.groupby("pair", sort=False)}
 
 

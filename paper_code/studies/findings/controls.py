@@ -13,8 +13,8 @@ from typing import Any
 
 import pandas as pd
 
-from paper_code.studies.findings.record import labelled_grade, statistic
-from paper_code.analysis.spread import equivalence_interval, holm, paired_interval, paired_p_value, within_margin
+from paper_code.studies.findings.record import interval, labelled_grade, statistic
+from paper_code.analysis.spread import equivalence_interval, holm, paired_p_value, within_margin
 from paper_code.studies.author_logs import author_best
 from paper_code.studies.claims import COMPARABLE_SHARE, EWC_METHODS, ClaimData, ewc_comparable, ewc_works
 from paper_code.studies.controls import COMPARISON_SEEDS, REFERENCE_REG, group_of
@@ -25,14 +25,9 @@ from paper_code.config import METHOD_NAMES
 ALPHA = 0.05
 
 
-def _interval(values: pd.Series, **extra: Any) -> dict[str, Any]:
-    mean, half, n = paired_interval(values.dropna())
-    return {"mean": mean, "half": half, "seeds": n, **extra}
-
-
 def _labelled(values: pd.Series, quantity: str, reg: str, lam: float, **extra: Any) -> dict[str, Any]:
     seeds = sorted(int(s) for s in values.dropna().index)
-    return _interval(values, **extra, label=statistic(quantity, reg=reg, lam=lam, seeds=seeds, trials="committed"))
+    return interval(values, **extra, label=statistic(quantity, reg=reg, lam=lam, seeds=seeds, trials="committed"))
 
 
 def selected_table(study: Study, seeds: tuple[int, ...]) -> pd.DataFrame:
@@ -74,8 +69,8 @@ def controls_record(study: Study, seeds: tuple[int, ...] = COMPARISON_SEEDS, ref
             difference = (accuracy[reg] - accuracy[reference]).dropna()
             mean, half, _ = equivalence_interval(difference)
             entry.update({
-                "share_kept": _interval(gain / reference_gain, percent=True),
-                "versus_reference": _interval(difference, signed=True),
+                "share_kept": interval(gain / reference_gain, percent=True),
+                "versus_reference": interval(difference, signed=True),
                 "p_value": paired_p_value(difference),
                 "equivalent": within_margin(mean, half, margin),
                 "forgetting_ratio": float(forgetting[reg].mean() / forgetting[reference].mean()),

@@ -27,6 +27,7 @@ from paper_code.config import DEFAULT_LAMBDA
 from paper_code.locations import STUDY_DIR
 from paper_code.studies.author_logs import AUTHOR_LOGS_FILE, SCRIPT_OF, author_summary, read_author_logs
 from paper_code.studies.controls import COMPARISON_SEEDS
+from paper_code.studies.findings.record import interval
 from paper_code.studies.grid import DEFAULT_REG, GRID_DIR, LAMBDA_GRID, Study, best_lambdas, choose_lambda, load_study
 
 #: The order the pages list the regularizers in: the paper's own first, then the other gradient importances.
@@ -44,11 +45,7 @@ def as_study(study: Study | str | Path) -> Study:
 
 def _interval(values, signed: bool = False) -> dict[str, Any]:
     """Mean over the seeds (or runs) and the half-width of its 95 % interval (Student's t)."""
-    mean, half, n = paired_interval(pd.Series(values, dtype=float).dropna())
-    out: dict[str, Any] = {"mean": mean, "half": half, "seeds": n}
-    if signed:
-        out["signed"] = True
-    return out
+    return interval(pd.Series(values, dtype=float), **({"signed": True} if signed else {}))
 
 
 def welch_interval(first, second) -> dict[str, Any]:

@@ -13,6 +13,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from paper_code.analysis.spread import paired_interval
 from paper_code.atomic import write_bytes_atomically
 from paper_code.locations import STUDY_DIR
 
@@ -103,3 +104,11 @@ def labelled_grade(grade: Any) -> dict[str, Any]:
     entry = grade.record()
     entry["label"] = statistic("grade", claim=grade.claim, kind=grade.kind or "none", seeds=list(grade.seeds))
     return entry
+
+
+def interval(values: Any, **extra: Any) -> dict[str, Any]:
+    """A mean over seeds (or runs) with the half-width of its 95 % interval (Student's t), as every record writes
+    one: ``mean``, ``half``, ``seeds`` (how many values, NaN left out), and any ``extra`` keys (a ``label``, a
+    ``percent`` or ``signed`` flag for how the book writes it)."""
+    mean, half, n = paired_interval(list(values))
+    return {"mean": mean, "half": half, "seeds": n, **extra}

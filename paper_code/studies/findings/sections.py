@@ -15,11 +15,10 @@ from typing import Any
 import pandas as pd
 
 from paper_code.analysis.explanation import EQ1_LITERAL, EQ3_LITERAL, EQ3_LITERAL_ABS, EQ23_IDS, LITERAL, OBSERVED
-from paper_code.analysis.spread import paired_interval
 from paper_code.config import Config
 from paper_code.studies.claim_data import claim_data
 from paper_code.studies.claims import CLAIMS, CLAIMS_BY_ID, ClaimData
-from paper_code.studies.findings.record import labelled_grade
+from paper_code.studies.findings.record import interval, labelled_grade
 from paper_code.studies.grading import GRADES
 from paper_code.studies.grid import committed_trial
 
@@ -37,12 +36,6 @@ SECTIONS: dict[str, dict[str, Any]] = {
     "s3_6": dict(section="3.6", claims={"input": "3.6-si-sig-input", "output": "3.6-si-sig-output"},
                  pairs=("si_sig",)),
 }
-
-
-def _interval(values: pd.Series) -> dict[str, Any]:
-    """Mean over the seeds and the half-width of its 95 % interval."""
-    mean, half, n = paired_interval(values)
-    return {"mean": mean, "half": half, "seeds": n}
 
 
 def claim_entry(data: ClaimData, claim_id: str) -> dict[str, Any]:
@@ -75,9 +68,9 @@ def squaring_gain(correlations: pd.DataFrame, kind: str = "pearson") -> dict[str
     gap = (a - b).dropna().reset_index()
     first, last = int(gap["task"].min()), int(gap["task"].max())
     by_seed = gap.groupby("seed")[kind].mean()
-    return {"all_cells": _interval(by_seed),
-            "after_first": _interval(gap[gap["task"] == first].groupby("seed")[kind].mean()),
-            "after_last": _interval(gap[gap["task"] == last].groupby("seed")[kind].mean()),
+    return {"all_cells": interval(by_seed),
+            "after_first": interval(gap[gap["task"] == first].groupby("seed")[kind].mean()),
+            "after_last": interval(gap[gap["task"] == last].groupby("seed")[kind].mean()),
             "first_task": first, "last_task": last}
 
 

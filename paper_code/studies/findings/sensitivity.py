@@ -23,7 +23,7 @@ import pandas as pd
 from paper_code.analysis.spread import paired_interval
 from paper_code.labels import variant_label
 from paper_code.locations import STUDY_DIR
-from paper_code.studies.claims import CLAIMS_BY_ID
+from paper_code.studies.claims import CLAIMS_BY_ID, SIG_INPUT_AT_LEAST
 from paper_code.studies.findings.sections import CLAIM_PAGES
 from paper_code.studies.grid import DEFAULT_REG, GRID_DIR, best_lambdas, load_study
 from paper_code.studies.sensitivity import (
@@ -63,7 +63,7 @@ CHOICES: dict[str, str] = {
 }
 #: Where each key number's paper condition puts its threshold, and the comparison.
 CONDITIONS: dict[str, tuple[float, str]] = {"> 0.8": (0.8, ">"), "> 0": (0.0, ">"), "> 0.75": (0.75, ">"),
-                                            "about 0.6 (≥ 0.4)": (0.4, "≥"), "< 0": (0.0, "<")}
+                                            "about 0.6 (≥ 0.4)": (SIG_INPUT_AT_LEAST, "≥"), "< 0": (0.0, "<")}
 
 
 def variant_key(variant: str) -> str:
