@@ -20,7 +20,8 @@ Steps:
    the cell papermill injects is tagged ``remove-cell``;
 
 
-6. ``jupyter-book build --all -W -n --keep-going`` writes ``<out>/_build/html``; any warning fails.
+6. ``jupyter-book build --all -W -n --keep-going`` writes ``<out>/_build/html``; any warning fails;
+7. every negative number pasted into the prose gets the typographic minus (Python formats it with a hyphen).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -294,6 +296,23 @@ def build_html(stage: Path, out: Path, strict: bool = True) -> None:
     subprocess.run(command, check=True)
 
 
+#: A number myst-nb pastes into the prose, written with a format spec: Python writes its sign with a hyphen.
+PASTED_NEGATIVE = re.compile(r'(<span class="pasted-text">)-(?=[0-9.])')
+
+
+def typographic_minus(html: Path) -> int:
+    """Give every negative number pasted into the prose the typographic minus (U+2212) the book writes everywhere
+    else ("−0.15", not "-0.15"); returns how many were changed."""
+    changed = 0
+    for page in html.rglob("*.html"):
+        text = page.read_text()
+        fixed, count = PASTED_NEGATIVE.subn("\\1\u2212", text)
+        if count:
+            page.write_text(fixed)
+            changed += count
+    return changed
+
+
 def parse_parameters(pairs: list[list[str]]) -> dict:
     parameters = {}
     for name, value in pairs:
@@ -327,6 +346,7 @@ def build(parameters: dict | None = None, out: Path = ROOT, jobs: int = 2, only:
     build_html(stage, out, strict=not only)
     timings["jupyter-book"] = time.perf_counter() - start
     html = out / "_build" / "html"
+    typographic_minus(html)
     print("times: " + ", ".join(f"{k} {v:.0f} s" for k, v in timings.items()))
     return html
 

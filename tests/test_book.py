@@ -470,3 +470,8 @@ def test_no_internal_claim_id_reaches_a_reader(built):
     ids = [claim.id for claim in CLAIMS]
     found = {p.stem: [i for i in ids if i in article_text(p)] for p in (built.html / "book").glob("*.html")}
     assert not {page: hits for page, hits in found.items() if hits}, found
+
+
+def test_pasted_numbers_carry_the_typographic_minus(built):
+    hyphens = {p.stem: p.read_text().count('<span class="pasted-text">-') for p in (built.html / "book").glob("*.html")}
+    assert not {page: n for page, n in hyphens.items() if n}, hyphens

@@ -70,7 +70,7 @@ def threshold_plane(layers: list[int], tasks: list[int], level: float) -> "go.Su
     """A translucent grey plane at the claim's threshold."""
     return go.Surface(x=[min(layers), max(layers)], y=[min(tasks), max(tasks)], z=np.full((2, 2), level),
                       surfacecolor=np.zeros((2, 2)), colorscale=[[0, "rgb(90,90,90)"], [1, "rgb(90,90,90)"]],
-                      showscale=False, opacity=0.3, hoverinfo="skip", name=f"threshold {level:g}")
+                      showscale=False, opacity=0.18, hoverinfo="skip", name=f"threshold {level:g}")
 
 
 def claim_surface(band: pd.DataFrame, threshold: float, title: str, kind: str = "pearson",
@@ -121,13 +121,11 @@ def claim_heatmap(band: pd.DataFrame, threshold: float, title: str, kind: str = 
     return figure
 
 
-def pair_title(pair: str, seeds: int, what: str = "", centred: bool = True) -> str:
-    """A figure title naming the pair and how many seeds its means are over (and, for a coloured figure, that its
-    colours are centred on the claim's threshold)."""
-    over = "one run" if seeds == 1 else f"mean of {seeds} seeds, bands: 95 % intervals" if not centred else \
-        f"mean of {seeds} seeds"
-    return f"{what or pair_label(pair)}<br><sup>{over}" + ("; colours centred on the claim's threshold" if centred else "") \
-        + "</sup>"
+def pair_title(pair: str, seeds: int, what: str = "", centre: str | None = "the claim's threshold") -> str:
+    """A figure title naming the pair and how many seeds its means are over, and, for a coloured figure, what its
+    colours are centred on (``centre``; ``None`` for a figure of lines, whose bands are named instead)."""
+    over = "one run" if seeds == 1 else f"mean of {seeds} seeds" + ("" if centre else ", bands: 95 % intervals")
+    return f"{what or pair_label(pair)}<br><sup>{over}" + (f"; colours centred on {centre}" if centre else "") + "</sup>"
 
 
 #: Colour of each layer in the layer-line figures (shades of one blue, so layers are not read as methods).

@@ -236,10 +236,15 @@ class Claim:
     statement: str
     test: str
     rule: Callable[[ClaimData, str], Grade] = field(repr=False)
+    #: Whether the test reads a correlation coefficient; a claim about accuracies or outputs has one grade, and
+    #: asking for it "with Spearman's ρ" is not applicable.
+    correlation: bool = True
 
     def grade(self, data: ClaimData, kind: str = "pearson") -> Grade:
         if kind not in CORRELATION_KINDS:
             raise ValueError(f"correlation={kind!r} is unknown: use 'pearson' or 'spearman'")
+        if kind == "spearman" and not self.correlation:
+            return not_applicable(self.id, "the test reads no correlation coefficient", kind)
         return self.rule(data, kind)
 
 
@@ -270,7 +275,7 @@ CLAIMS: tuple[Claim, ...] = (
           "FIS–MAS² above FIS–MAS in every cell", _fis_mas2),
     Claim("3.1-premise", "3.1", "after a task, the output of the true label p_k is close to 1",
           f"mean p_k ≥ {P_CLOSE_TO_ONE:g} on each task's importance samples, right after that task",
-          lambda d, k: premise("3.1-premise", d, k)),
+          lambda d, k: premise("3.1-premise", d, k), correlation=False),
     Claim("3.1-eq2-eq3", "3.1", "FIS behaves like (Σ_k ∂p_k/∂θ)², MAS like Σ_k ∂p_k/∂θ",
           f"both correlations ≥ {TRACKS_AT_LEAST:g} in every (layer, task) cell",
           lambda d, k: formulas_track("3.1-eq2-eq3", d, k)),
@@ -289,10 +294,10 @@ CLAIMS: tuple[Claim, ...] = (
           "each of MAS–SIG, FIS–SIG, SI–SIG reaches a negative value", lambda d, k: sig_negative_somewhere("4-sig", d, k)),
     Claim("4-ewc", "1, 4", "all four importances let EWC overcome forgetting",
           "each importance's gain over fine-tuning, paired by seed, has a 95 % interval above 0",
-          lambda d, k: ewc_works("4-ewc", d, k)),
+          lambda d, k: ewc_works("4-ewc", d, k), correlation=False),
     Claim("4-ewc-comparable", "1, 4", "… with comparable quality",
           f"each importance within ± {COMPARABLE_SHARE:.0%} of the best one's gain over fine-tuning (two one-sided "
-          "tests at 5 %, paired by seed)", lambda d, k: ewc_comparable("4-ewc-comparable", d, k)),
+          "tests at 5 %, paired by seed)", lambda d, k: ewc_comparable("4-ewc-comparable", d, k), correlation=False),
 )
 
 CLAIMS_BY_ID: dict[str, Claim] = {claim.id: claim for claim in CLAIMS}

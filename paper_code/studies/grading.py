@@ -231,11 +231,13 @@ def combine(claim: str, grades: list[Grade], names: list[str], kind: str | None 
     held, judged = sum(g.held for g in grades), sum(g.judged for g in grades)
     clear, far_off = sum(g.clear for g in grades), sum(g.far_off for g in grades)
     noise = None if any(g.within_noise is None for g in grades) else sum(g.within_noise for g in grades)
-    worst = min(grades, key=lambda g: g.held / max(g.judged, 1))
+    worst_index = min(range(len(grades)), key=lambda i: grades[i].held / max(grades[i].judged, 1))
+    worst = grades[worst_index]
     return Grade(
         claim, decide(held, judged, clear, far_off), kind, held, judged, clear, sum(g.robust for g in grades),
         far_off, sum(g.undefined for g in grades), noise, tuple(sorted(set().union(*(g.seeds for g in grades)))),
-        grades[0].threshold, grades[0].op, worst.worst, min(g.low for g in grades), max(g.high for g in grades),
+        grades[0].threshold, grades[0].op, {**(worst.worst or {}), "part": names[worst_index]},
+        min(g.low for g in grades), max(g.high for g in grades),
         misses=tuple({**miss, "part": name} for name, g in zip(names, grades) for miss in g.misses),
         parts=tuple(dict(name=name, **g.record()) for name, g in zip(names, grades)),
     )
