@@ -231,3 +231,14 @@ def test_no_internal_claim_id_reaches_the_pages():
         assert not re.search(r"\b[34](\.\d)?-[a-z]", shown), name
     record = json.loads((ROOT / "study" / "findings" / "b8.json").read_text())
     assert all(not entry["statement"].startswith(("3.", "4-")) for entry in record["claims"].values())
+
+
+def test_b7_says_where_a_lowest_cell_lies_before_lambda_acts(b7):
+    """min_mas_fis: every default seed's lowest cell over all tasks (0.70, 0.72, 0.74) lies below its lowest from
+    task 2 on (0.80, 0.82, 0.84), so it is task 1's, which λ cannot move. mas_sig_layer3 is the same from task 1
+    and from task 2 (its lowest task is not task 1); a mean over tasks is not a lowest cell at all."""
+    numbers = b7["numbers"]
+    assert numbers["min_mas_fis"]["lowest_in_first_task"] is True
+    assert numbers["mas_sig_layer3"]["lowest_in_first_task"] is False
+    without_later = sensitivity_record(NUMBERS[NUMBERS.from_task == 1], 3.0, [0, 1, 2])
+    assert without_later["numbers"]["min_mas_fis"]["lowest_in_first_task"] is None

@@ -78,6 +78,9 @@ class KeyNumber:
     paper: str
     holds: Callable[[float], bool]
     compute: Callable[[pd.DataFrame], float]
+    #: The number is a seed's lowest cell over the tasks: a variant that acts from task 2 on cannot raise it above
+    #: the lowest cell of task 1, which it trains exactly as the default does.
+    lowest: bool = False
 
 
 def _pair(table: pd.DataFrame, pair: str, layer: int | None = None) -> pd.Series:
@@ -93,12 +96,12 @@ def _excess(table: pd.DataFrame) -> float:
 
 KEY_NUMBERS: tuple[KeyNumber, ...] = (
     KeyNumber("min_mas_fis", "3.1", "MAS–FIS, each seed's lowest cell", "> 0.8", lambda v: v > 0.8,
-              lambda t: float(_pair(t, "mas_fis").min())),
+              lambda t: float(_pair(t, "mas_fis").min()), lowest=True),
     KeyNumber("fis_mas2_excess", "3.1", "FIS–MAS² minus MAS–FIS, mean over cells", "> 0", lambda v: v > 0, _excess),
     KeyNumber("min_mas_si", "3.2", "MAS–SI, each seed's lowest cell", "> 0.8", lambda v: v > 0.8,
-              lambda t: float(_pair(t, "mas_si").min())),
+              lambda t: float(_pair(t, "mas_si").min()), lowest=True),
     KeyNumber("min_fis_si", "3.4", "FIS–SI, each seed's lowest cell", "> 0.75", lambda v: v > 0.75,
-              lambda t: float(_pair(t, "fis_si").min())),
+              lambda t: float(_pair(t, "fis_si").min()), lowest=True),
 ) + tuple(
     number
     for pair, section, name in (("mas_sig", "3.3", "MAS–SIG"), ("fis_sig", "3.5", "FIS–SIG"), ("si_sig", "3.6", "SI–SIG"))
@@ -106,7 +109,7 @@ KEY_NUMBERS: tuple[KeyNumber, ...] = (
         KeyNumber(f"{pair}_layer1", section, f"{name} on layer 1, mean over tasks", "about 0.6 (≥ 0.4)",
                   lambda v: v >= 0.4, lambda t, p=pair: float(_pair(t, p, 1).mean())),
         KeyNumber(f"{pair}_layer3", section, f"{name} on layer 3, each seed's lowest task", "< 0",
-                  lambda v: v < 0, lambda t, p=pair: float(_pair(t, p, 3).min())),
+                  lambda v: v < 0, lambda t, p=pair: float(_pair(t, p, 3).min()), lowest=True),
     )
 )
 KEY_NUMBERS_BY_KEY = {k.key: k for k in KEY_NUMBERS}

@@ -325,7 +325,8 @@ def per_task_record(study: Study | str | Path, reg: str = DEFAULT_REG, kind: str
     def _sizes(present: list[str], layer: int, task: int) -> dict[str, float]:
         """The smallest and largest size of the seed-mean differences of ``present`` in one layer after ``task``."""
         rows = cell_means[cell_means.pair.isin(present) & (cell_means.layer == layer) & (cell_means.task == task)]
-        return {"low": float(rows.difference.abs().min()), "high": float(rows.difference.abs().max())}
+        return {"low": float(rows.difference.abs().min()), "high": float(rows.difference.abs().max()),
+                "all_negative": bool((rows.difference < 0).all())}
 
     def group(members: tuple[str, ...]) -> dict[str, Any]:
         present = [p for p in members if p in entries]
@@ -343,6 +344,9 @@ def per_task_record(study: Study | str | Path, reg: str = DEFAULT_REG, kind: str
                                "all_negative": all(m < 0 for m in means), "all_positive": all(m > 0 for m in means)}
         found = [entries[p][str(layer)]["difference"]["mean"] for p in present for layer in layers]
         out["largest"] = float(max(np.abs(found))) if found else None
+        cells = later_means[later_means.pair.isin(present)]
+        out["largest_cell"] = ({**_where(cells, cells.difference.abs().idxmax(), "pair", "layer", "task", "difference"),
+                                "size": float(cells.difference.abs().max())} if len(cells) else None)
         return out
 
     return {

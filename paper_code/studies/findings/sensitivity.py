@@ -28,6 +28,7 @@ from paper_code.studies.findings.sections import CLAIM_PAGES
 from paper_code.studies.grid import DEFAULT_REG, GRID_DIR, best_lambdas, load_study
 from paper_code.studies.sensitivity import (
     KEY_NUMBERS,
+    KeyNumber,
     KEY_NUMBERS_FILE,
     MEASUREMENT_VARIANTS,
     VARIANT_CHOICES,
@@ -160,6 +161,7 @@ def sensitivity_record(numbers: pd.DataFrame, lam: float, lambda_seeds: list[int
             "not_computed_under": [variant_key(v) for v in measured if v not in computed],
             "furthest": None if furthest is None else variant_key(furthest),
             "closest": None if closest is None else variant_key(closest),
+            "lowest_in_first_task": _lowest_in_first_task(numbers, number),
         }
     keys = [n.key for n in present]
     met = [k for k in keys if record_numbers[k]["default_meets"]]
@@ -192,6 +194,20 @@ def _paired_seeds(numbers: pd.DataFrame, variant: str, key: str) -> int:
     if "paired" in own:
         own = own[own.paired.astype(bool)]
     return len(set(own.seed) & set(scope[scope.variant == "default"].seed))
+
+
+def _lowest_in_first_task(numbers: pd.DataFrame, number: KeyNumber) -> bool | None:
+    """Whether every default seed's lowest cell lies in task 1, below every cell of the later tasks (``None`` for a
+    number that is not a lowest cell, or where the table holds no scope from task 2). Then a variant that acts from
+    task 2 on, as λ does, cannot raise the number: task 1 trains as the default's."""
+    if not number.lowest:
+        return None
+    rows = numbers[(numbers.variant == "default") & (numbers.key == number.key) & numbers.value.notna()]
+    whole = rows[rows.from_task == 1].set_index("seed").value
+    later = rows[rows.from_task == 2].set_index("seed").value
+    if later.empty or set(whole.index) != set(later.index):
+        return None
+    return bool((whole < later.reindex(whole.index)).all())
 
 
 def _margin(value: float, threshold: float, op: str) -> float:
