@@ -45,8 +45,15 @@ RANKING_TITLES = {"importance": "Pruning by importance Ω", "saliency": "Pruning
 
 def pruning_curves(pruning: pd.DataFrame, ranking: str = "importance") -> go.Figure:
     """Mean accuracy over the tasks learned against the fraction of weights removed, one line per importance,
-    with a band of ± one standard deviation over seeds; one panel per scope; weights ordered by ``ranking``."""
+    with a band of ± one standard deviation over seeds; one panel per scope; weights ordered by ``ranking``.
+
+    The references (:data:`BASELINES`) are always ranked by themselves, as the page's tests compare them: random
+    removal stays random (a random rank times w² would be partly |w|), and |w|·w² orders the weights as |w| does."""
     summary = pruning_summary(pruning, ranking)
+    if ranking != "importance":
+        references = pruning_summary(pruning)
+        summary = pd.concat([summary[~summary.method.isin(BASELINES)], references[references.method.isin(BASELINES)]],
+                            ignore_index=True)
     scopes = [s for s in ("layer", "global") if (summary.scope == s).any()]
     figure = make_subplots(rows=1, cols=len(scopes), shared_yaxes=True, horizontal_spacing=0.06,
                            subplot_titles=[SCOPE_TITLES[s] for s in scopes])

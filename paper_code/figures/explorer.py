@@ -14,8 +14,10 @@ The run is chosen with four small menus, one per level: the part of the study (t
 paper's setup or a setting beyond it, and the page's own run where the study does not
 hold it), the importance inside EWC, λ and the seed. Each menu offers only what the
 levels above it hold (the script rewrites the lower menus when a higher one changes), so
-a hundred and more runs never make one long list. The surface is coloured on a scale
-fitted to the values shown, redrawn with them.
+a hundred and more runs never make one long list. The two task sliders offer the tasks of
+the run chosen (a five-task stream such as split MNIST offers five), rewritten with the
+run (:func:`kept_task_range`). The surface is coloured on a scale fitted to the values
+shown, redrawn with them.
 """
 
 from __future__ import annotations
@@ -182,10 +184,31 @@ def _menu(labels: Sequence[str], x: float, y: float, kind: str = "dropdown", act
                 buttons=[dict(label=label, method="skip", args=[None]) for label in labels])
 
 
-def _slider(prefix: str, tasks: int, active: int, y: float) -> dict:
+def task_steps(tasks: Sequence[int]) -> list[dict]:
+    """The steps of a task slider for a run that learned ``tasks``: one per task, labelled with its number (the
+    script builds the same steps when another run is chosen)."""
+    return [dict(label=str(int(t)), method="skip", args=[None]) for t in tasks]
+
+
+def kept_task_range(offered: Sequence[int], low: int, high: int, tasks: Sequence[int]) -> tuple[int, int]:
+    """Where the two task sliders stand (indices into ``tasks``) once another run, of ``tasks``, is chosen, from
+    sliders that ``offered`` the previous run's tasks and stood at tasks ``low`` (from) and ``high`` (up to).
+
+    A range the reader narrowed is kept while the new run holds both its ends; a range that showed every task of
+    the previous run, or one the new run does not hold, becomes every task of the new run (as the live dashboard
+    does, :func:`paper_code.dashboard.selection.task_range`). The script computes the same."""
+    offered, tasks = [int(t) for t in offered], [int(t) for t in tasks]
+    if not tasks:
+        raise ValueError("a run with no task has no task range")
+    everything = bool(offered) and min(low, high) == offered[0] and max(low, high) == offered[-1]
+    if not everything and low in tasks and high in tasks:
+        return tasks.index(low), tasks.index(high)
+    return 0, len(tasks) - 1
+
+
+def _slider(prefix: str, tasks: Sequence[int], active: int, y: float) -> dict:
     return dict(active=active, x=0.0, len=1.0, y=y, yanchor="top", pad=dict(t=8, b=8),
-                currentvalue=dict(prefix=prefix, xanchor="left", font=dict(size=13)),
-                steps=[dict(label=str(t), method="skip", args=[None]) for t in range(1, tasks + 1)])
+                currentvalue=dict(prefix=prefix, xanchor="left", font=dict(size=13)), steps=task_steps(tasks))
 
 
 #: The width, in pixels, of the plot area the menus are placed in (their x is a share of it): the figure in the
@@ -216,7 +239,6 @@ def explorer_figure(runs: Sequence[ExplorerRun], pairs: Sequence[str], kind: str
     shown = (pearson if kind == "pearson" else spearman).to_numpy()
     layers = [int(c) for c in pearson.columns]
     tasks = [int(t) for t in pearson.index]
-    most = max(int(r.correlations["task"].max()) for r in runs)
     scale, low, high = fitted_scale(shown, SCALE_STEP)
     surface = go.Surface(
         x=layers, y=tasks, z=shown,
@@ -238,8 +260,10 @@ def explorer_figure(runs: Sequence[ExplorerRun], pairs: Sequence[str], kind: str
     menus[KIND_MENU] = _menu([KIND_LABELS[k] for k in CORRELATION_KINDS], x=view_x[1], y=VIEW_ROW,
                              kind="buttons", active=CORRELATION_KINDS.index(kind))
     sliders = [None, None]
-    sliders[FROM_SLIDER] = _slider("from task ", most, 0, y=0.0)
-    sliders[TO_SLIDER] = _slider("up to task ", most, most - 1, y=-0.17)  # every task of whichever run is picked
+    # The sliders offer the first run's tasks; the script rewrites them to the tasks of each run chosen.
+    run_tasks = sorted(int(t) for t in first.correlations["task"].unique())
+    sliders[FROM_SLIDER] = _slider("from task ", run_tasks, 0, y=0.0)
+    sliders[TO_SLIDER] = _slider("up to task ", run_tasks, len(run_tasks) - 1, y=-0.17)
     figure.update_layout(
         title=title_below_modebar(heading(first.label, pair, kind, 1, max(tasks)), size=15),
         updatemenus=menus,
@@ -298,11 +322,32 @@ SCRIPT = """
     var reach = Math.max(-low, high);
     return [data.scales.RdBu_r, -reach, reach];
   }
+  function keptRange(offered, low, high, tasks) {  // kept_task_range in explorer.py: keep both in step
+    var everything = offered.length > 0 && Math.min(low, high) === offered[0] &&
+      Math.max(low, high) === offered[offered.length - 1];
+    if (!everything && tasks.indexOf(low) >= 0 && tasks.indexOf(high) >= 0) {
+      return [tasks.indexOf(low), tasks.indexOf(high)];
+    }
+    return [0, tasks.length - 1];
+  }
+  function followTasks(run, layout) {  // the sliders offer the tasks of the run chosen, and say which are shown
+    var sliders = gd.layout.sliders;
+    var offered = sliders[FROM].steps.map(function (step) { return Number(step.label); });
+    var a = offered[active(sliders, FROM)], b = offered[active(sliders, TO)];
+    if (offered.join("|") === run.tasks.join("|")) { return [a, b]; }
+    var kept = keptRange(offered, a, b, run.tasks);
+    var steps = run.tasks.map(function (task) { return {label: String(task), method: "skip", args: [null]}; });
+    [FROM, TO].forEach(function (slider, k) {
+      layout["sliders[" + slider + "].steps"] = steps;
+      layout["sliders[" + slider + "].active"] = kept[k];
+    });
+    return [run.tasks[kept[0]], run.tasks[kept[1]]];
+  }
   function redraw() {
-    var menus = gd.layout.updatemenus, sliders = gd.layout.sliders;
+    var menus = gd.layout.updatemenus;
     var choice = chooseRun(), run = choice.run, pair = data.pairs[active(menus, PAIR)];
     var kindIndex = active(menus, KIND), kind = data.kinds[kindIndex];
-    var a = active(sliders, FROM) + 1, b = active(sliders, TO) + 1;
+    var range = followTasks(run, choice.layout), a = range[0], b = range[1];
     var last = run.tasks[run.tasks.length - 1];
     var low = Math.min(Math.min(a, b), last), high = Math.min(Math.max(a, b), last);
     if (low === high) {  // a surface needs two tasks: widen a one-task range where the run allows it

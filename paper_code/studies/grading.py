@@ -9,7 +9,8 @@ such cells: one row per cell and seed with its ``value``, the ``threshold`` it i
 Each cell is judged on its mean over the seeds. One vocabulary, four words, strongest first:
 
 * **holds**: every judged cell passes, and passes by more than the noise band (where the noise is known: a
-  verdict no rerun on another machine or another draw of importance rows could flip);
+  verdict a rerun on another machine or another draw of importance rows is unlikely to flip; the band, measured
+  on a few runs on one machine, covers somewhat less than it should, see the reproduce page);
 * **mostly holds**: at least :data:`MOSTLY_SHARE` of the cells pass and no failing cell is *far off* (the 95 %
   interval of its seed mean lies wholly on the wrong side of the threshold);
 * **partly holds**: more than half of the cells pass;

@@ -1,6 +1,6 @@
 """The findings of the page "Reproduce this": how far a run moves when nothing but rounding changes (the noise
 band), and when its importance rows are drawn again (the sampling band), each beside the spread over the study's
-seeds.
+seeds; and how often the rounding band holds a run it was not measured on (:func:`held_out_coverage`).
 
 Computed from the noise study (``study/noise``: each member a rerun of the paper's configuration and seed with
 other threads, kernels or machine; ``sampling.csv``: bootstrap draws of the importance rows) and the study's
@@ -25,6 +25,7 @@ from paper_code.studies.grid import GRID_DIR, load_study, seed_band
 from paper_code.studies.noise import (
     DIFFERENCE_BAND,
     NOISE_DIR,
+    STUDY_MEMBER,
     NoiseMembers,
     accuracy_noise,
     accuracy_sd,
@@ -62,6 +63,48 @@ def _twins(members: NoiseMembers) -> list[dict[str, Any]]:
     table = members.table[members.table.same_as != ""]
     return [{"member": str(member), "same_as": str(twin), "seeds": sorted(int(s) for s in group.seed)}
             for (member, twin), group in table.groupby(["member", "same_as"], sort=False)]
+
+
+#: The share of cells a difference of two rounding draws keeps within :data:`DIFFERENCE_BAND` noise σ, were the
+#: draws normal and σ known: what the band is meant to hold.
+NOMINAL_COVERAGE = 0.95
+
+
+def held_out_coverage(members: NoiseMembers, kind: str = "pearson", other_machine: str = STUDY_MEMBER) -> dict[str, Any]:
+    """How often the rounding band holds a run it was not measured on.
+
+    Each distinct member of each seed is held out in turn; the band is measured on the others (:func:`noise_band`,
+    pooled over the seeds as the page pools it), and the held-out member is compared with every other member of
+    its seed, cell by cell: is their difference within :data:`DIFFERENCE_BAND` σ of the band? ``held_out`` is the
+    share of those comparisons that are, over every member, seed and cell; ``other_machine`` the same share where
+    the held-out member is ``other_machine`` (the study's trial, the one member computed on another machine), or
+    ``None`` where the noise study has no such member. A band that held a new run as it is meant to would keep
+    :data:`NOMINAL_COVERAGE` of them. Comparisons in cells whose band cannot be measured without the held-out
+    member (no other seed or member to measure it on) are left out."""
+    keys = ["pair", "layer", "task"]
+    correlations = members.correlations
+    wide = correlations.pivot_table(index=[*keys, "seed"], columns="member", values=kind)
+    within: list[pd.Series] = []
+    of_other: list[pd.Series] = []
+    for seed, held in members.accuracy[["seed", "member"]].drop_duplicates().itertuples(index=False):
+        rest = correlations[~((correlations.seed == seed) & (correlations.member == held))]
+        sd = noise_band(rest, kind).set_index(keys).noise_std
+        runs = wide.xs(seed, level="seed").dropna(axis=1, how="all")
+        band = DIFFERENCE_BAND * sd.reindex(runs.index)
+        for other in runs.columns:
+            if other == held:
+                continue
+            difference = (runs[held] - runs[other]).abs()
+            measured = band.notna() & difference.notna()
+            found = (difference[measured] <= band[measured]).astype(float)
+            within.append(found)
+            if held == other_machine:
+                of_other.append(found)
+    every = pd.concat(within) if within else pd.Series(dtype=float)
+    other = pd.concat(of_other) if of_other else pd.Series(dtype=float)
+    return {"band": float(DIFFERENCE_BAND), "nominal": NOMINAL_COVERAGE, "comparisons": int(len(every)),
+            "held_out": float(every.mean()) if len(every) else None,
+            "other_machine": float(other.mean()) if len(other) else None}
 
 
 def reproduce_record(members: NoiseMembers, study_correlations: pd.DataFrame, study_accuracy: pd.Series,
@@ -122,6 +165,7 @@ def reproduce_record(members: NoiseMembers, study_correlations: pd.DataFrame, st
         "cells": cells,
         "pairs": pairs,
         "difference_band": float(DIFFERENCE_BAND),
+        "coverage": held_out_coverage(members, kind),
         "sampling": None,
     }
     sampling = sampling_summary(both)

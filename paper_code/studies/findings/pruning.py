@@ -25,8 +25,9 @@ import pandas as pd
 from paper_code.analysis import summaries
 from paper_code.analysis.across_seeds import Analysis
 from paper_code.analysis.overlap import chance_jaccard
-from paper_code.analysis.pruning import task_means
+from paper_code.analysis.pruning import SCOPES, task_means
 from paper_code.analysis.spread import SPREAD_MULTIPLE
+from paper_code.analysis.pairs import unordered
 from paper_code.model import LAYER_SIZES
 from paper_code.studies.findings.analysed import (
     GRADIENT,
@@ -38,6 +39,7 @@ from paper_code.studies.findings.analysed import (
     retraining,
     span,
 )
+from paper_code.studies.findings.structure import MODERATE
 
 #: The references a pruning is measured against, each ranked by itself.
 BASELINES = ("magnitude", "random")
@@ -97,18 +99,65 @@ def _pair_key(a: str, b: str) -> str:
     return f"{a}_{b}"
 
 
+def _pearson_by_layer(analysis: Analysis) -> dict[str, dict[str, float]]:
+    """Every two methods' Pearson r after the last task on each layer (mean over seeds), by pair key: the values
+    whose mean over the layers :func:`~paper_code.analysis.summaries.pair_agreement` reports."""
+    last = summaries.at_last_task(analysis.correlations)
+    last = last[~last.pair.str.endswith("2")]  # squared sides are not method pairs
+    out: dict[str, dict[str, float]] = {}
+    for (pair, layer), value in last.groupby(["pair", "layer"]).pearson.mean().items():
+        out.setdefault(_pair_key(*summaries.method_order(unordered(pair))), {})[str(int(layer))] = float(value)
+    return out
+
+
+def _jaccard_by_layer(analysis: Analysis, k: float) -> dict[str, dict[str, float]]:
+    """Every two methods' top-``k`` % Jaccard overlap on each layer (mean over seeds), by pair key."""
+    rows = analysis.topk_overlap[np.isclose(analysis.topk_overlap.k, k)]
+    out: dict[str, dict[str, float]] = {}
+    for (a, b, layer), value in rows.groupby(["method_a", "method_b", "layer"]).jaccard.mean().items():
+        out.setdefault(_pair_key(*summaries.method_order((a, b))), {})[str(int(layer))] = float(value)
+    return out
+
+
+def _by_layer_span(rows: list[dict[str, Any]], field: str) -> dict[str, dict[str, float]]:
+    """Per layer, the lowest and highest of a per-layer field over some pairs."""
+    layers = sorted({layer for p in rows for layer in p[field]}, key=int)
+    return {layer: span([p[field][layer] for p in rows if layer in p[field]]) for layer in layers}
+
+
+def random_scopes(pruning: pd.DataFrame) -> dict[str, Any] | None:
+    """Random removal under the two scopes: the largest difference between the two accuracies of one seed, fraction
+    and task (ranked by the importance). The random control ranks each layer's weights as ``rank / n``
+    (:func:`~paper_code.importance.random_control.random_importance`), uniform on (0, 1] in every layer, so ranked
+    together its lowest fraction of all weights is that fraction of every layer: the weights the layer-wise ranking
+    removes, wherever the fraction of each layer is a whole number of weights (``whole_per_layer``: at every fraction
+    pruned, for the paper's layer sizes). ``None`` without both scopes."""
+    rows = pruning[(pruning.method == "random") & (pruning.ranking == "importance")]
+    if not set(SCOPES) <= set(rows.scope):
+        return None
+    wide = rows.pivot_table(index=["seed", "fraction", "task"], columns="scope", values="accuracy")
+    weights = [LAYER_SIZES[i] * LAYER_SIZES[i + 1] for i in range(len(LAYER_SIZES) - 1)]
+    return {"largest_difference": float((wide["layer"] - wide["global"]).abs().max()),
+            "whole_per_layer": all(abs(f * n - round(f * n)) < 1e-6 for f in rows.fraction.unique() for n in weights)}
+
+
 def _agreement(analysis: Analysis) -> dict[str, Any]:
-    """Every two methods: their correlation after the last task (seed mean, then over layers), their top-k overlaps
-    (mean over seeds and layers), their pruning gaps and whether they prune alike; and how the correlation orders
-    the overlaps and the gaps across the pairs."""
+    """Every two methods: their correlation after the last task (seed mean, then over layers, and per layer), their
+    top-k overlaps (mean over seeds and layers, and per layer for the headline k), their pruning gaps and whether they
+    prune alike; and how the correlation orders the overlaps and the gaps across the pairs."""
     agreement = summaries.pair_agreement(analysis)
     ks = sorted(float(k) for k in analysis.topk_overlap.k.unique())
     scopes = [s for s in summaries.SCOPE_ORDER if f"gap_{s}" in agreement]
+    by_layer = _pearson_by_layer(analysis)
+    jaccard_by_layer = _jaccard_by_layer(analysis, summaries.HEADLINE_K)
     pairs = {}
     for r in agreement.itertuples():
-        pairs[_pair_key(r.method_a, r.method_b)] = {
+        key = _pair_key(r.method_a, r.method_b)
+        pairs[key] = {
             "a": r.method_a, "b": r.method_b, "pearson": float(r.pearson),
+            "pearson_by_layer": by_layer.get(key, {}),
             "jaccard": {f"{k:g}": float(getattr(r, f"jaccard_{k:g}")) for k in ks},
+            "jaccard_by_layer": jaccard_by_layer.get(key, {}),
             "gap": {s: float(getattr(r, f"gap_{s}")) for s in scopes},
             "alike": {s: bool(getattr(r, f"alike_{s}")) for s in scopes},
         }
@@ -121,7 +170,10 @@ def _agreement(analysis: Analysis) -> dict[str, Any]:
     groups = {"gradient": among(GRADIENT, GRADIENT),
               "sig_gradient": among(("sig",), GRADIENT), "magnitude_gradient": among(("magnitude",), GRADIENT)}
     summary = {name: {"pairs": len(rows), "pearson": span([p["pearson"] for p in rows]),
+                      "pearson_by_layer": _by_layer_span(rows, "pearson_by_layer"),
                       "jaccard": span([p["jaccard"][headline] for p in rows]),
+                      "jaccard_by_layer": _by_layer_span(rows, "jaccard_by_layer"),
+                      "jaccard_layer_span": span([v for p in rows for v in p["jaccard_by_layer"].values()]),
                       "gap": span([p["gap"][s] for p in rows for s in scopes]),
                       **{f"gap_{s}": span([p["gap"][s] for p in rows]) for s in scopes},
                       **{f"alike_{s}": sum(p["alike"][s] for p in rows) for s in scopes}}
@@ -163,9 +215,10 @@ def pruning_record(analysis: Analysis, study_accuracy: pd.Series | None = None,
         "fractions": fractions,
         "fraction_range": span(fractions),
         "pruning": {s: _scope_record(by_seed.xs(s, level="scope")) for s in scopes},
+        "random_scopes": random_scopes(pruning),
         "tasks": _tasks_record(pruning, TASK_SCOPE, fraction),
         "agreement": _agreement(analysis),
-        "thresholds": {"hardly_related": HARDLY_RELATED, "high": summaries.HIGH_CORRELATION,
+        "thresholds": {"hardly_related": HARDLY_RELATED, "moderate": MODERATE, "high": summaries.HIGH_CORRELATION,
                        "spread": SPREAD_MULTIPLE, "headline_k": summaries.HEADLINE_K},
     }
     record["family"] = correct(list(family(record)))
