@@ -21,7 +21,8 @@ Steps:
 
 
 6. ``jupyter-book build --all -W -n --keep-going`` writes ``<out>/_build/html``; any warning fails;
-7. every negative number pasted into the prose gets the typographic minus (Python formats it with a hyphen).
+7. every number pasted into the prose is written as the book writes its own: a negative one with the typographic
+   minus (Python formats it with a hyphen), a percentage with a no-break space before its sign.
 """
 
 from __future__ import annotations
@@ -298,18 +299,22 @@ def build_html(stage: Path, out: Path, strict: bool = True) -> None:
 
 #: A number myst-nb pastes into the prose, written with a format spec: Python writes its sign with a hyphen.
 PASTED_NEGATIVE = re.compile(r'(<span class="pasted-text">)-(?=[0-9.])')
+#: A pasted share: Python's ``:.0%`` writes "93%", the records' intervals "73 ± 4 %" with a breakable space.
+PASTED_PERCENT = re.compile(r'(<span class="pasted-text">[^<]*?[0-9]) ?%')
 
 
-def typographic_minus(html: Path) -> int:
-    """Give every negative number pasted into the prose the typographic minus (U+2212) the book writes everywhere
-    else ("−0.15", not "-0.15"); returns how many were changed."""
+def typographic_numbers(html: Path) -> int:
+    """Write every number pasted into the prose as the book writes its own: a negative one with the typographic
+    minus (U+2212: "−0.15", not "-0.15"), a percentage with a no-break space before its sign ("93 %", never a
+    lone "%" at the start of a line); returns how many were changed."""
     changed = 0
     for page in html.rglob("*.html"):
         text = page.read_text()
-        fixed, count = PASTED_NEGATIVE.subn("\\1\u2212", text)
-        if count:
+        fixed, minus = PASTED_NEGATIVE.subn("\\1\u2212", text)
+        fixed, percent = PASTED_PERCENT.subn("\\1\u00a0%", fixed)
+        if minus or percent:
             page.write_text(fixed)
-            changed += count
+            changed += minus + percent
     return changed
 
 
@@ -346,7 +351,7 @@ def build(parameters: dict | None = None, out: Path = ROOT, jobs: int = 2, only:
     build_html(stage, out, strict=not only)
     timings["jupyter-book"] = time.perf_counter() - start
     html = out / "_build" / "html"
-    typographic_minus(html)
+    typographic_numbers(html)
     print("times: " + ", ".join(f"{k} {v:.0f} s" for k, v in timings.items()))
     return html
 

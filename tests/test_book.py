@@ -475,3 +475,31 @@ def test_no_internal_claim_id_reaches_a_reader(built):
 def test_pasted_numbers_carry_the_typographic_minus(built):
     hyphens = {p.stem: p.read_text().count('<span class="pasted-text">-') for p in (built.html / "book").glob("*.html")}
     assert not {page: n for page, n in hyphens.items() if n}, hyphens
+
+
+def test_pasted_percentages_keep_their_sign_on_the_line(built):
+    """A pasted share reads "93 %" with a no-break space, as the book writes its own, never "93%" or a lone "%"."""
+    pasted = re.compile(r'<span class="pasted-text">([^<]*)</span>')
+    found = {p.stem: [t for t in pasted.findall(p.read_text()) if "%" in t and "\u00a0%" not in t]
+             for p in (built.html / "book").glob("*.html")}
+    assert any("\u00a0%" in t for p in (built.html / "book").glob("*.html") for t in pasted.findall(p.read_text()))
+    assert not {page: bad for page, bad in found.items() if bad}, found
+
+
+def test_typographic_numbers_by_hand(tmp_path):
+    page = tmp_path / "page.html"
+    page.write_text('<p><span class="pasted-text">-0.15</span> and <span class="pasted-text">93%</span> and '
+                    '<span class="pasted-text">73 ± 4 %</span>; typed: 1-2 and 95 %</p>')
+    assert build_module().typographic_numbers(tmp_path) == 3
+    assert page.read_text() == ('<p><span class="pasted-text">\u22120.15</span> and <span class="pasted-text">93\u00a0%'
+                                '</span> and <span class="pasted-text">73 ± 4\u00a0%</span>; typed: 1-2 and 95 %</p>')
+
+
+def build_module():
+    """book/build.py as a module (it is a script, not part of the package)."""
+    import importlib.util  # noqa: PLC0415
+
+    spec = importlib.util.spec_from_file_location("book_build", ROOT / "book" / "build.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
