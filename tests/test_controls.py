@@ -161,6 +161,12 @@ def test_the_controls_record_corrects_the_family_and_tests_equivalence_within_th
     assert entries["uniform"]["measurably_different"] and not entries["rank1"]["measurably_different"]
     # rank-1: differences 0.001, -0.001, 0.001; 90 % interval ± 2.920 · 0.00115 / √3 = ± 0.0019: inside ± 0.044.
     assert entries["rank1"]["equivalent"] and not entries["uniform"]["equivalent"]
+    # The smallest margin that would pass, as a share of MAS's gain: (|mean| + t(0.95, 2) · sd / √3) / 0.44.
+    rank1 = np.array([0.941, 0.949, 0.931]) - mas
+    needed = (abs(rank1.mean()) + stats.t.ppf(0.95, 2) * rank1.std(ddof=1) / 3 ** 0.5) / 0.44
+    assert entries["rank1"]["margin_needed_share"] == pytest.approx(needed, rel=1e-4)
+    # uniform: differences −0.10, −0.11, −0.09 (mean 0.10, sd 0.01): (0.10 + 2.920 · 0.01 / √3) / 0.44 = 0.266.
+    assert entries["uniform"]["margin_needed_share"] == pytest.approx((0.10 + 2.919986 * 0.01 / 3 ** 0.5) / 0.44, rel=1e-4)
     assert record["importances_by_accuracy"] == ["mas", "sig"] and record["controls_by_share"] == ["rank1", "uniform"]
     assert entries["uniform"]["forgetting_ratio"] == pytest.approx(0.16 / 0.06)  # forgetting is 1 - accuracy here
     assert entries["mas"]["lambda_seeds"] == [0, 1, 2] and "share_kept" not in entries["mas"]

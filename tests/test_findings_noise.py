@@ -136,9 +136,9 @@ def test_the_tables_write_the_record(record):
     assert pairs[0] == "| pair | rounding σ | widest span | seed σ | rounding / seed σ | sampling σ |"
     assert pairs[2] == "| MAS–\u2060FIS | 0.026 | 0.060 | 0.035 | 0.97 | 0.015 |"
     rows = noise_members_table(record).text.splitlines()[2:]
-    assert rows[2] == "| 0 | m2 | 1 thread, MKL_ENABLE_INSTRUCTIONS = AVX2 | = m0 |"
-    assert rows[3] == "| 1 | m0 | 1 thread, default kernels, task 1's importances nudged | 0.9500 |"
-    assert rows[4] == "| 1 | m1 | 1 thread, on the study's machine | 0.9700 |"
+    assert rows[2] == "| 0 | `m2` | 1 thread, MKL_ENABLE_INSTRUCTIONS = AVX2 | = `m0` |"
+    assert rows[3] == "| 1 | `m0` | 1 thread, default kernels, task 1's importances nudged | 0.9500 |"
+    assert rows[4] == "| 1 | `m1` | 1 thread, on the study's machine | 0.9700 |"
 
 
 # --------------------------------------------------------------------------- this machine's rerun

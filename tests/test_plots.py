@@ -113,6 +113,12 @@ def test_agreement_dots_one_row_per_comparison_one_trace_per_layer():
     assert list(figure.layout.yaxis.categoryarray) == ["b", "a"]
 
 
+def test_agreement_dots_write_subscripts_as_the_formula_does():
+    agreement = pd.DataFrame([dict(comparison="FIS vs (Σ_k ∂p_k/∂θ)²", layer=1, pearson=0.5, spearman=0.5)])
+    figure = plots.agreement_dots(agreement, "pearson")
+    assert list(figure.data[0].y) == ["FIS vs (Σₖ ∂pₖ/∂θ)²"]
+
+
 def test_book_renderer_emits_html_only_without_plotly_js():
     import plotly.io as pio
 

@@ -53,6 +53,6 @@ def noise_members_table(record: dict[str, Any]) -> Markdown:
     is in ``study/grid``), how it was run, and its final average accuracy (or the earlier member it repeated)."""
     rows = []
     for row in record["members"]["rows"]:
-        accuracy = f"= {row['same_as']}" if row["same_as"] else _value(row["final_accuracy"], 4)
-        rows.append([row["seed"], row["member"], _run_with(row), accuracy])
-    return table(["seed", "member", "run with", "final accuracy"], rows)
+        accuracy = f"= `{row['same_as']}`" if row["same_as"] else _value(row["final_accuracy"], 4)
+        rows.append([row["seed"], f"`{row['member']}`", _run_with(row), accuracy])
+    return table(["seed", "folder", "run with", "final accuracy"], rows)

@@ -71,7 +71,7 @@ def eq23_table(record: dict[str, Any]) -> Markdown:
     rows = []
     for method, layers in record["eq23"]["cells"].items():
         for layer, cell in layers.items():
-            rows.append([side_label(method), layer, number(cell["summed"]), number(cell["per_sample"]),
-                         number(cell["rank1"]), difference(cell["per_sample_minus_rank1"]),
+            rows.append([side_label(method), layer, number(cell["summed"]), number(cell["per_sample"], 3),
+                         number(cell["rank1"], 3), difference(cell["per_sample_minus_rank1"]),
                          difference(cell["rank1_minus_summed"])])
     return table(["", "layer", "summed", "per sample", "rank-1 fit", "per sample − rank-1", "rank-1 − summed"], rows)

@@ -128,8 +128,9 @@ def pair_title(pair: str, seeds: int, what: str = "", centre: str | None = "the 
     return f"{what or pair_label(pair)}<br><sup>{over}" + (f"; colours centred on {centre}" if centre else "") + "</sup>"
 
 
-#: Colour of each layer in the layer-line figures (shades of one blue, so layers are not read as methods).
-LAYER_LINE_COLORS = {1: "#9ecae1", 2: "#4292c6", 3: "#08306b"}
+#: Colour of each layer in the layer-line figures: three hues that stay apart for colour-blind readers (the first
+#: three of ColorBrewer's Dark2), where shades of one blue left the input and middle layers hard to tell apart.
+LAYER_LINE_COLORS = {1: "#1b9e77", 2: "#d95f02", 3: "#7570b3"}
 
 
 def layer_lines(band: pd.DataFrame, title: str, thresholds: dict[int, float] | None = None,

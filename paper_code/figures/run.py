@@ -165,8 +165,20 @@ UNSEEN_GREY = "#e6e6e6"
 
 
 #: How each measure of the labelled output is named on the figure.
-P_MEASURE_LABELS = {"mean": "mean p_k", "share_above_0.9": "share of samples with p_k > 0.9",
-                    "share_above_0.99": "share of samples with p_k > 0.99"}
+P_MEASURE_LABELS = {"mean": "mean pₖ", "share_above_0.9": "share of samples with pₖ > 0.9",
+                    "share_above_0.99": "share of samples with pₖ > 0.99"}
+
+
+#: How a comparison's name, stored with TeX-like subscripts ("Σ_k ∂p_k"), is written on an axis: plotly draws no
+#: TeX in tick labels, and the Unicode subscript reads as the formula does.
+SUBSCRIPTS = {"_k": "ₖ", "_j": "ⱼ", "_i": "ᵢ"}
+
+
+def subscripts(name: str) -> str:
+    """``name`` with its one-letter subscripts written as Unicode subscripts ("Σ_k ∂p_k/∂θ" → "Σₖ ∂pₖ/∂θ")."""
+    for plain, small in SUBSCRIPTS.items():
+        name = name.replace(plain, small)
+    return name
 
 
 def agreement_dots(table: pd.DataFrame, kind: str = "spearman", title: str | None = None) -> go.Figure:
@@ -179,6 +191,7 @@ def agreement_dots(table: pd.DataFrame, kind: str = "spearman", title: str | Non
     where a legend would squeeze the plot.
     """
     _check_kind(kind)
+    table = table.assign(comparison=table["comparison"].map(subscripts))
     comparisons = list(dict.fromkeys(table["comparison"]))
     lowest = float(table[kind].min()) if table[kind].notna().any() else 0.0
     low = min(0.0, float(np.floor((lowest - 0.05) * 10) / 10))

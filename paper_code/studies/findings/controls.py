@@ -73,6 +73,9 @@ def controls_record(study: Study, seeds: tuple[int, ...] = COMPARISON_SEEDS, ref
                 "versus_reference": interval(difference, signed=True),
                 "p_value": paired_p_value(difference),
                 "equivalent": within_margin(mean, half, margin),
+                # The smallest margin, as a share of the reference's gain, at which the two one-sided tests pass:
+                # how much the verdict leans on the margin chosen.
+                "margin_needed_share": float((abs(mean) + half) / reference_gain.mean()),
                 "forgetting_ratio": float(forgetting[reg].mean() / forgetting[reference].mean()),
             })
         entries[reg] = entry
