@@ -76,7 +76,14 @@ FIGURES = {
     # Beyond reads its record (study/findings/b8.json): the cells passing by claim and setting, the SIG pairs after
     # each task by setting, every pair on every layer of the paper's and the deep network.
     "b8_beyond": 3,
+    # The manual's notebooks: the option tables read from the parser, the study's folders with their cost.
+    "manual_parameters": 0,
+    "manual_study": 0,
 }
+#: The manual's notebooks, and its Markdown pages (the notebooks are in FIGURES too).
+MANUAL_NOTEBOOKS = {"manual_parameters", "manual_study"}
+MANUAL_TEXT = ["manual", "manual_install", "manual_running", "manual_methods", "manual_reproducibility", "manual_book",
+               "manual_code"]
 STUDY_PAGES = {"b1_choosing_lambda", "b2_importance_matters", "b3_seed_stability", "b4_per_task"}
 BEYOND_PAGES = {"b8_beyond"}
 ANALYSIS_PAGES = {"b5_pruning", "b6_structure"}
@@ -248,7 +255,7 @@ def test_page_executed_with_figures_verdicts_and_provenance(built, name):
             # The small build's configuration is not in the study: there is no committed trial to set its run beside.
             assert any(text.startswith("This build shows") and "the committed study does not hold" in text
                        and "no committed trial" in text for text in markdown)
-    else:
+    elif name not in MANUAL_NOTEBOOKS:  # the manual shows no run: its tables come from the parser and the records
         key = built.run.name
         assert any(key in text and "{download}`correlations.csv" in text for text in markdown), "no provenance"
     if name in NARRATED_PAGES:
@@ -262,12 +269,12 @@ def test_page_executed_with_figures_verdicts_and_provenance(built, name):
         assert all("it says" in text for text in flagged)
     # The parameters cell and the cell papermill injects are both hidden from the book.
     tags = [cell.metadata.get("tags", []) for cell in notebook.cells]
-    assert any("parameters" in t and "remove-cell" in t for t in tags) or name in READER_PAGES
+    assert any("parameters" in t and "remove-cell" in t for t in tags) or name in READER_PAGES | MANUAL_NOTEBOOKS
     injected = [t for t in tags if "injected-parameters" in t]
     assert all("remove-cell" in t for t in injected)
     # Study pages declare none of the run parameters this build passes, so papermill injects nothing there.
     assert len(injected) == (0 if name in STUDY_PAGES | ANALYSIS_PAGES | SENSITIVITY_PAGES | BEYOND_PAGES | READER_PAGES
-                             | {"b2_importance_matters"} else 1)
+                             | MANUAL_NOTEBOOKS | {"b2_importance_matters"} else 1)
     assert notebook.metadata.kernelspec.name == "python3"
 
 
@@ -294,7 +301,7 @@ def test_discussion_table_lists_every_claim_with_a_link_to_its_page(built):
 
 def test_html_pages_downloads_and_local_scripts(built):
     pages = sorted(p.stem for p in (built.html / "book").glob("*.html"))
-    assert pages == sorted(list(FIGURES) + ["glossary", "references"])  # every notebook, the text pages
+    assert pages == sorted(list(FIGURES) + ["glossary", "references"] + MANUAL_TEXT)  # every notebook, the text pages
     assert (built.html / "index.html").is_file()
     copies = list((built.html / "_downloads").glob("*/correlations.csv"))
     assert len(copies) == 1 and copies[0].read_bytes() == (built.run / "correlations.csv").read_bytes()
@@ -346,7 +353,7 @@ def test_no_paragraph_is_repeated_on_two_pages(built):
     """Each page keeps what is its own: a text every page needs (how a grade is reached, how to turn a figure) is
     on the glossary page and linked, not copied."""
     pages = {p.stem: p.read_text() for p in (built.html / "book").glob("*.html")}
-    assert len(pages) == len(FIGURES) + 2
+    assert len(pages) == len(FIGURES) + 2 + len(MANUAL_TEXT)
     assert repeated_paragraphs(pages) == {}
 
 

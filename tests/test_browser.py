@@ -15,14 +15,14 @@ from urllib.parse import unquote, urlparse
 import pytest
 
 from conftest import require_program
-from test_book import FIGURES, NARRATED_PAGES, build_small_book
+from test_book import FIGURES, MANUAL_TEXT, NARRATED_PAGES, build_small_book
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = ROOT / "_build" / "screenshots"
-PAGES = sorted(list(FIGURES) + ["glossary", "references"])
+PAGES = sorted(list(FIGURES) + ["glossary", "references"] + MANUAL_TEXT)
 MATH_PAGES = ("intro", "methodology", "s3_1_mas_fis", "reproduce")
 CDN_SCRIPT = "https://cdn.jsdelivr.net/npm/plotly.js-dist-min@2.35.2/plotly.min.js"
 #: The pages that open with a verdict box, and how far down it may end (the first screen of a 1280 × 900 window).
