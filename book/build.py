@@ -175,14 +175,59 @@ def pages(only: list[str] | None = None) -> list[Path]:
     return found
 
 
-def stage_sources(stage: Path, only: list[str] | None = None) -> None:
-    """Copy the book's sources to ``stage``; with ``only``, a table of contents of the root page and those pages."""
+#: A GitHub repository as Actions names it in GITHUB_REPOSITORY: owner/name.
+REPOSITORY_NAME = re.compile(r"^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$")
+#: Where the pages' launch buttons open a notebook.
+BINDERHUB_URL = "https://mybinder.org"
+COLAB_URL = "https://colab.research.google.com"
+
+
+def book_repository(given: str | None = None) -> str | None:
+    """The repository the book is published from (``owner/name``): ``--repository``, else GITHUB_REPOSITORY, which
+    GitHub Actions sets; ``None`` when neither names one, and then the book shows no repository or launch button
+    (a button to an unknown place would be a dead link)."""
+    name = given if given is not None else os.environ.get("GITHUB_REPOSITORY", "")
+    if not name:
+        return None
+    if not REPOSITORY_NAME.match(name):
+        print(f"build.py: repository {name!r} is not owner/name (e.g. example-org/importance-correlations): "
+              "fix --repository or GITHUB_REPOSITORY", file=sys.stderr)
+        raise SystemExit(2)
+    return name
+
+
+def repository_settings(name: str, branch: str = "main") -> dict:
+    """The Jupyter Book settings that a known repository turns on: the repository and issues buttons, the
+    download button, and Binder and Colab launch buttons on every notebook page."""
+    return {
+        "repository": {"url": f"https://github.com/{name}", "path_to_book": "", "branch": branch},
+        "html": {"use_repository_button": True, "use_issues_button": True, "use_download_button": True},
+        "launch_buttons": {"notebook_interface": "jupyterlab", "binderhub_url": BINDERHUB_URL,
+                           "colab_url": COLAB_URL},
+    }
+
+
+def merged(base: dict, extra: dict) -> dict:
+    """``base`` with ``extra``'s keys set, nested mappings merged key by key."""
+    out = dict(base)
+    for key, value in extra.items():
+        out[key] = merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def stage_sources(stage: Path, only: list[str] | None = None, repository: str | None = None) -> None:
+    """Copy the book's sources to ``stage``; with ``only``, a table of contents of the root page and those pages;
+    with ``repository`` (owner/name), the configuration that turns on its buttons."""
     import yaml
 
     if stage.exists():
         shutil.rmtree(stage)
     stage.mkdir(parents=True)
     shutil.copy2(ROOT / "_config.yml", stage / "_config.yml")
+    if repository is not None:
+        config = yaml.safe_load((ROOT / "_config.yml").read_text())
+        (stage / "_config.yml").write_text(yaml.safe_dump(merged(config, repository_settings(repository)),
+                                                          sort_keys=False, allow_unicode=True))
     if only:
         chosen = pages(only)
         toc = {"format": "jb-book", "root": f"book/{chosen[0].stem}",
@@ -330,10 +375,17 @@ def parse_parameters(pairs: list[list[str]]) -> dict:
     return parameters
 
 
-def build(parameters: dict | None = None, out: Path = ROOT, jobs: int = 2, only: list[str] | None = None) -> Path:
+def build(parameters: dict | None = None, out: Path = ROOT, jobs: int = 2, only: list[str] | None = None,
+          repository: str | None = None) -> Path:
     """Everything above; returns the folder holding index.html. With ``only``, a preview of those pages (and the
-    root page): their links to the other pages stay unresolved, so warnings are printed and do not fail it."""
+    root page): their links to the other pages stay unresolved, so warnings are printed and do not fail it. With
+    ``repository`` (owner/name), the pages link it and offer launch buttons; the notebooks read it from
+    BOOK_REPOSITORY (the Explore page links the live dashboard on Binder)."""
     parameters = dict(parameters or {})
+    if repository is not None:
+        os.environ["BOOK_REPOSITORY"] = repository
+    else:
+        os.environ.pop("BOOK_REPOSITORY", None)
     parameters.setdefault("results_dir", "results")
     out = Path(out).resolve()
     stage = out / "_build" / "src"
@@ -342,7 +394,7 @@ def build(parameters: dict | None = None, out: Path = ROOT, jobs: int = 2, only:
     ensure_vendor()
     run_experiment_once(parameters)
     timings["experiment"] = time.perf_counter() - start
-    stage_sources(stage, only)
+    stage_sources(stage, only, repository)
     start = time.perf_counter()
     execute_pages(stage, parameters, jobs, only)
     timings["papermill"] = time.perf_counter() - start
@@ -365,12 +417,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--vendor-only", action="store_true", help="fetch the JavaScript assets and stop")
     parser.add_argument("--only", action="append", default=[], metavar="PAGE",
                         help="preview: build the root page and this page only (e.g. s3_1_mas_fis); repeatable")
+    parser.add_argument("--repository", default=None, metavar="OWNER/NAME",
+                        help="the GitHub repository the book is published from: turns on its repository, issues and "
+                             "launch buttons (default: GITHUB_REPOSITORY, which GitHub Actions sets; none without it)")
     args = parser.parse_args(argv)
+    repository = book_repository(args.repository)
     if args.vendor_only:
         ensure_vendor()
         print(f"JavaScript assets in {VENDOR}")
         return 0
-    html = build(parse_parameters(args.parameter), args.out, args.jobs, args.only or None)
+    html = build(parse_parameters(args.parameter), args.out, args.jobs, args.only or None, repository)
     print(f"\nThe book is at {html / 'index.html'}\n  open it with: open {html / 'index.html'}  (or xdg-open)")
     return 0
 

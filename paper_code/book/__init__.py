@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from paper_code.book.findings import FindingNoLongerHolds, PageFindings, Record
 from paper_code.book.foot import page_foot, runs_foot
+from paper_code.book.launch import binder_dashboard_link
 from paper_code.book.markdown import Markdown, table
 from paper_code.book.noise import noise_members_table, noise_pairs_table
 from paper_code.book.options import options_table
@@ -27,7 +28,7 @@ from paper_code.book.variations import grades_table, key_numbers_table, settings
 from paper_code.locations import checkout_path
 
 __all__ = [
-    "FindingNoLongerHolds", "Markdown", "PageFindings", "Record", "checkout_path", "controls_table", "grades_table",
+    "FindingNoLongerHolds", "Markdown", "PageFindings", "Record", "binder_dashboard_link", "checkout_path", "controls_table", "grades_table",
     "graded_claims_table", "key_numbers_table", "noise_members_table", "noise_pairs_table", "options_table", "page_foot",
     "regularizer_grades_table", "runs_foot", "settings_table", "table", "variants_table",
 ]
