@@ -243,6 +243,34 @@ def stage_sources(stage: Path, only: list[str] | None = None, repository: str | 
     from paper_code.locations import FINDINGS_DOWNLOADS, STUDY_DIR
 
     shutil.copytree(ROOT / STUDY_DIR / "findings", stage / FINDINGS_DOWNLOADS)
+    archive_study(ROOT / STUDY_DIR, stage)
+
+
+def archive_study(study: Path, stage: Path) -> list[Path]:
+    """One zip archive per part of the committed study (``data/<part>.zip`` under ``stage``), which the pages link
+    as the data behind their verdicts: every CSV and JSON file of the part, under its path in the repository, and
+    nothing a machine keeps beside them (checkpoints, importance tensors). Entries carry a fixed date, so the same
+    study gives the same archive."""
+    import zipfile
+
+    from paper_code.locations import ARCHIVED_SUFFIXES, DATA_DOWNLOADS, STUDY_PARTS
+
+    target = stage / DATA_DOWNLOADS
+    target.mkdir(parents=True, exist_ok=True)
+    written = []
+    for part in STUDY_PARTS:
+        folder = study / part
+        if not folder.is_dir():
+            continue
+        archive = target / f"{part}.zip"
+        with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
+            for path in sorted(folder.rglob("*")):
+                if path.is_file() and path.suffix in ARCHIVED_SUFFIXES:
+                    entry = zipfile.ZipInfo(f"study/{path.relative_to(study).as_posix()}", date_time=(1980, 1, 1, 0, 0, 0))
+                    entry.compress_type = zipfile.ZIP_DEFLATED
+                    bundle.writestr(entry, path.read_bytes())
+        written.append(archive)
+    return written
 
 
 RUN_PARAMETERS = ("n_tasks", "epochs", "lam", "reg", "seed", "train_size", "test_size", "importance_samples")

@@ -11,11 +11,17 @@ from typing import Any
 
 from paper_code.book.markdown import Markdown
 from paper_code.book.numbers import seed_list
-from paper_code.locations import FINDINGS_DOWNLOADS, RUN_DOWNLOADS
+from paper_code.locations import DATA_DOWNLOADS, FINDINGS_DOWNLOADS, RUN_DOWNLOADS
 
 
 def _files(run: dict[str, Any]) -> str:
     return ", ".join(f"{{download}}`{name} </{RUN_DOWNLOADS}/{run['key']}/{name}>`" for name in run["files"])
+
+
+def data_archives(*parts: str) -> str:
+    """Download links to the archives of the study parts a page reads (``grid`` → ``data/grid.zip``)."""
+    links = [f"{{download}}`{part}.zip </{DATA_DOWNLOADS}/{part}.zip>`" for part in parts]
+    return links[0] if len(links) == 1 else ", ".join(links[:-1]) + " and " + links[-1]
 
 
 def page_foot(page: str, record: dict[str, Any], run: dict[str, Any]) -> Markdown:
@@ -25,7 +31,8 @@ def page_foot(page: str, record: dict[str, Any], run: dict[str, Any]) -> Markdow
     if run["study"]:
         source = (f"Every number on this page is in its findings record {{download}}`{page}.json "
                   f"</{FINDINGS_DOWNLOADS}/{page}.json>`, computed by `python -m paper_code findings` from the "
-                  f"committed trials of the paper's configuration (seeds {seeds}, in `study/grid`).")
+                  f"committed trials of the paper's configuration (seeds {seeds}, in `study/grid`). The data "
+                  f"behind it, every seed's tables included: {data_archives('grid')}.")
     else:
         origin = "the committed study trial" if run["committed"] else "computed on the machine that built this page"
         source = (f"Every number on this page was computed when the page was built, from the run it shows and the "
