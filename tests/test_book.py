@@ -82,8 +82,8 @@ FIGURES = {
 }
 #: The manual's notebooks, and its Markdown pages (the notebooks are in FIGURES too).
 MANUAL_NOTEBOOKS = {"manual_parameters", "manual_study"}
-MANUAL_TEXT = ["manual", "manual_install", "manual_running", "manual_methods", "manual_reproducibility", "manual_book",
-               "manual_code"]
+MANUAL_TEXT = ["manual", "manual_install", "manual_running", "manual_methods", "manual_reproducibility", "manual_data",
+               "manual_book", "manual_code"]
 STUDY_PAGES = {"b1_choosing_lambda", "b2_importance_matters", "b3_seed_stability", "b4_per_task"}
 BEYOND_PAGES = {"b8_beyond"}
 ANALYSIS_PAGES = {"b5_pruning", "b6_structure"}

@@ -84,3 +84,19 @@ def test_readme_types_no_result_number():
     typed = re.findall(r"\d\.\d|±|\d\s?%", text)
     assert not typed, typed
     assert "0.9" not in prose("a `0.9` b\n```\n0.95 ± 1\n```\n") and "0.95" in prose("a 0.95 b")
+
+
+@pytest.mark.parametrize("table", ["grid/sweep.csv", "controls/sweep.csv", "sensitivity/key_numbers.csv",
+                                   "noise/members.csv", "noise/sampling.csv", "author_logs/final_accuracy.csv"])
+def test_the_data_page_names_every_column_of_the_studys_tables(table):
+    page = (ROOT / "book" / "manual_data.md").read_text()
+    header = (ROOT / "study" / table).read_text().splitlines()[0].split(",")
+    missing = [column for column in header if f"`{column}`" not in page]
+    assert not missing, (table, missing)
+
+
+def test_the_data_page_lists_an_archive_for_every_part_the_build_archives():
+    from paper_code.locations import STUDY_PARTS
+
+    page = (ROOT / "book" / "manual_data.md").read_text()
+    assert all(f"`{part}.zip`" in page for part in STUDY_PARTS)
