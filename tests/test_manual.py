@@ -99,4 +99,4 @@ def test_the_data_page_lists_an_archive_for_every_part_the_build_archives():
     from paper_code.locations import STUDY_PARTS
 
     page = (ROOT / "book" / "manual_data.md").read_text()
-    assert all(f"`{part}.zip`" in page for part in STUDY_PARTS)
+    assert all(f"{{download}}`{part}.zip </data/{part}.zip>`" in page for part in STUDY_PARTS)
