@@ -3,23 +3,16 @@ archive holds the tables of every seed it grades."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import zipfile
 from pathlib import Path
 
 from paper_code.book.foot import data_archives, page_foot
 from paper_code.studies.findings import read_record
-from test_book import build_small_book
+from test_book import build_module, build_small_book
 
 ROOT = Path(__file__).resolve().parents[1]
 
-
-def build_module():
-    spec = importlib.util.spec_from_file_location("book_build_archives", ROOT / "book" / "build.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_an_archive_holds_a_parts_tables_and_nothing_a_machine_keeps_beside_them(tmp_path):

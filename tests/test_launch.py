@@ -3,7 +3,6 @@ the live dashboard, all present when the build knows its repository and absent, 
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
@@ -14,17 +13,11 @@ import pytest
 import yaml
 
 from paper_code.book.launch import binder_dashboard_link, binder_dashboard_url
-from test_book import build_small_book, small_parameters
+from test_book import build_module, build_small_book, small_parameters
 
 ROOT = Path(__file__).resolve().parents[1]
 REPOSITORY = "example-org/importance-correlations"
 
-
-def build_module():
-    spec = importlib.util.spec_from_file_location("book_build_launch", ROOT / "book" / "build.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_the_repository_comes_from_the_option_or_github_actions(monkeypatch):

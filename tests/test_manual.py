@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from paper_code.__main__ import build_parser
-from paper_code.book.options import command_options, options_table
+from paper_code.book.options import command_options, options_table, subcommands
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -31,7 +31,7 @@ def small_parser() -> argparse.ArgumentParser:
 
 def test_options_by_hand():
     parser = small_parser()
-    run = parser._subparsers._group_actions[0].choices["run"]
+    run = subcommands(parser)["run"]
     assert command_options(run) == [("`--out OUT`", "**required**: results folder"),
                                     ("`--lam LAM`", "strength (default 3)"),
                                     ("`--quiet`", "no output")]
@@ -46,7 +46,7 @@ def test_every_option_of_the_real_parser_is_in_its_table():
     parser = build_parser()
     for command in ("run", "sweep", "prune", "findings", "data"):
         table = options_table(parser, command).text
-        sub = parser._subparsers._group_actions[0].choices[command]
+        sub = subcommands(parser)[command]
         for action in sub._actions:
             for flag in action.option_strings:
                 if flag not in ("-h", "--help"):
