@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Callable, NoReturn, Sequence
 
 from paper_code._version import DISTRIBUTION, NUMERICS_VERSION, __version__
-from paper_code.config import METHOD_NAMES, NETWORKS, STREAMS, Config, with_penalty_method
+from paper_code.config import DERIVABLE_METHODS, DERIVED_CONTROLS, METHOD_NAMES, NETWORKS, STREAMS, Config, with_penalty_method
 from paper_code.errors import PaperCodeError
 from paper_code.locations import DATA_ROOT_RULE
 
@@ -47,6 +47,9 @@ EXAMPLES = {
   python -m paper_code findings            rewrite study/findings/*.json from the committed study
   python -m paper_code findings --check    exit 1 where a committed record is stale""",
 }
+
+#: How the help names the controls of any importance.
+DERIVED_HELP = f"{' or '.join(c + ':METHOD' for c in DERIVED_CONTROLS)}, METHOD one of {', '.join(DERIVABLE_METHODS)}"
 
 
 def _shown(value: Any) -> str:
@@ -113,12 +116,13 @@ def add_run_arguments(parser: argparse.ArgumentParser, lists: bool = False) -> N
     add("--lam", type=_typed_list(float) if lists else float, default=(d.lam,) if lists else d.lam,
         help=f"EWC strength lambda (default {_shown(d.lam)}{several})")
     add("--reg", type=_typed_list(str) if lists else str, default=(d.reg,) if lists else d.reg,
-        help=f"importance used by the EWC penalty: {', '.join(METHOD_NAMES)} or none; added to --methods when "
+        help=f"importance used by the EWC penalty: {', '.join(METHOD_NAMES)}, a control of another importance "
+             f"({DERIVED_HELP}) or none; added to --methods when "
              f"it is not there (default {d.reg}{several})")
     add("--seed", type=_typed_list(int) if lists else int, default=(d.seed,) if lists else d.seed,
         help=f"seed of weights, permutations and shuffling (default {d.seed}{several})")
     add("--methods", type=_comma_list, default=d.methods,
-        help=f"importances to compute, of {', '.join(METHOD_NAMES)} (default {_shown(d.methods)})")
+        help=f"importances to compute, of {', '.join(METHOD_NAMES)} and {DERIVED_HELP} (default {_shown(d.methods)})")
     add("--importance-samples", type=int, default=d.importance_samples,
         help=f"last training samples of a task over which importances are averaged (default {d.importance_samples})")
     add("--lr", type=float, default=d.lr, help=f"Adam learning rate (default {_shown(d.lr)})")

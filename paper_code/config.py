@@ -28,8 +28,23 @@ BASELINE_METHODS: tuple[str, ...] = ("magnitude", "random")
 #: anchoring), MAS's values shuffled within each tensor, MAS's rank-1 (unit) structure.
 CONTROL_METHODS: tuple[str, ...] = ("uniform", "shuffled", "rank1")
 
+#: The Fishers the field computes besides the empirical and the true one, and Adam's free one: a label drawn from
+#: the network's own softmax per row (van de Ven's SAMPLE), the squared gradient of mini-batch means (BATCHED,
+#: Avalanche's EWC), Adam's second-moment estimate at the end of a task (Li et al. 2025).
+FISHER_METHODS: tuple[str, ...] = ("fis_sample", "fis_batch", "adam")
+
+#: SIG's activity factor alone (mean |a_j| arriving at a weight, no |w|): what SIG adds to the magnitude baseline.
+ACTIVITY_METHODS: tuple[str, ...] = ("sig_activity",)
+
 #: Importance methods the library knows, in the order they are reported.
-METHOD_NAMES: tuple[str, ...] = DEFAULT_METHODS + BASELINE_METHODS + CONTROL_METHODS
+METHOD_NAMES: tuple[str, ...] = DEFAULT_METHODS + BASELINE_METHODS + CONTROL_METHODS + FISHER_METHODS + ACTIVITY_METHODS
+
+#: Controls that can be made of any importance computed after a task, written ``CONTROL:SOURCE``
+#: (``rank1:fis``): the source's values shuffled within each tensor, or its rank-1 fit. The bare names
+#: ``shuffled`` and ``rank1`` are MAS's, the names the first study was computed under.
+DERIVED_CONTROLS: tuple[str, ...] = ("shuffled", "rank1")
+#: The importances a derived control can be made of: those computed from a trained network after its task.
+DERIVABLE_METHODS: tuple[str, ...] = ("fis", "fis_true", "mas", "sig", "fis_sample", "fis_batch", "sig_activity")
 
 #: The seven pairs of the paper's Figs. 1-7, in figure order. A trailing ``2``
 #: on a method name means the squared importance (Fig. 2 correlates FIS with MAS²).
@@ -92,9 +107,9 @@ class Pair:
 
 
 def _parse_side(token: str) -> tuple[str, int] | None:
-    if token in METHOD_NAMES:
+    if is_method(token):
         return token, 1
-    if token.endswith("2") and token[:-1] in METHOD_NAMES:
+    if token.endswith("2") and is_method(token[:-1]):
         return token[:-1], 2
     return None
 
@@ -218,9 +233,10 @@ class Config:
                               "e.g. 300,150 (the paper's)")
         if self.network not in NETWORKS:
             raise ConfigError(f"unknown network {self.network!r}: choose from {', '.join(NETWORKS)}")
-        if self.network == "conv" and "rank1" in self.methods:
-            raise ConfigError("rank1 (MAS's row × column fit) needs weight matrices: the convolutional network has "
-                              "4-D kernels; drop rank1 from --methods")
+        rank_one = [m for m in self.methods if m == "rank1" or m.startswith("rank1:")]
+        if self.network == "conv" and rank_one:
+            raise ConfigError(f"{rank_one[0]} (a row × column fit) needs weight matrices: the convolutional network "
+                              f"has 4-D kernels; drop {rank_one[0]} from --methods")
         if self.si_grad not in ("total", "task"):
             raise ConfigError(f"si_grad={self.si_grad!r} is unknown: use 'total' (with the EWC penalty) or 'task'")
         for pair_id in self.pairs:
@@ -305,13 +321,56 @@ def with_penalty_method(methods: Iterable[str], reg: str) -> tuple[str, ...]:
     """``methods`` with ``reg`` appended when missing: EWC needs the importance it regularizes with (``none``
     needs none). The one rule behind ``run --reg``, a sweep's trials and the studies' configurations."""
     methods = tuple(methods)
-    return methods + (reg,) if reg in METHOD_NAMES and reg not in methods else methods
+    return methods + (reg,) if is_method(reg) and reg not in methods else methods
+
+
+def derived_parts(name: str) -> tuple[str, str] | None:
+    """``("rank1", "fis")`` for ``rank1:fis``; None for a name without a colon."""
+    control, colon, source = name.partition(":")
+    return (control, source) if colon else None
+
+
+def is_method(name: str) -> bool:
+    """Whether ``name`` is an importance the library computes (a derived control included)."""
+    parts = derived_parts(name)
+    if parts is None:
+        return name in METHOD_NAMES
+    control, source = parts
+    return control in DERIVED_CONTROLS and source in DERIVABLE_METHODS and source != "mas"
+
+
+def ordered_methods(names: Iterable[str]) -> list[str]:
+    """``names`` in the order the library reports methods: :data:`METHOD_NAMES`, then the derived controls by
+    source, ``shuffled`` before ``rank1``; anything else (``none``) last, in the order given."""
+    names = list(dict.fromkeys(names))
+
+    def rank(name: str) -> tuple[int, int, int]:
+        if name in METHOD_NAMES:
+            return (0, METHOD_NAMES.index(name), 0)
+        parts = derived_parts(name)
+        if parts and is_method(name):
+            return (1, DERIVABLE_METHODS.index(parts[1]), DERIVED_CONTROLS.index(parts[0]))
+        return (2, names.index(name), 0)
+
+    return sorted(names, key=rank)
 
 
 def check_method(name: str, what: str = "importance method", extra: str | None = None) -> None:
-    if name not in METHOD_NAMES:
-        choices = ", ".join(METHOD_NAMES + ((extra,) if extra else ()))
-        raise ConfigError(f"unknown {what} {name!r}: choose from {choices}")
+    if is_method(name):
+        return
+    parts = derived_parts(name)
+    if parts is not None:
+        control, source = parts
+        if control not in DERIVED_CONTROLS:
+            raise ConfigError(f"unknown control {control!r} in {what} {name!r}: write "
+                              f"{' or '.join(c + ':METHOD' for c in DERIVED_CONTROLS)}")
+        if source == "mas":
+            raise ConfigError(f"{what} {name!r} is MAS's own control: write {control} (the name the study uses)")
+        raise ConfigError(f"{what} {name!r} cannot be made: {control}:METHOD takes an importance computed after a "
+                          f"task, one of {', '.join(DERIVABLE_METHODS)}")
+    choices = ", ".join(METHOD_NAMES + ((extra,) if extra else ()))
+    raise ConfigError(f"unknown {what} {name!r}: choose from {choices}, "
+                      f"or a control of another importance: {', '.join(c + ':METHOD' for c in DERIVED_CONTROLS)}")
 
 
 def _int_at_least(name: str, value: Any, low: int) -> None:

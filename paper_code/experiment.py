@@ -34,7 +34,7 @@ from paper_code.correlation import CORRELATION_COLUMNS, correlate
 from paper_code.data import RAW_MD5, Task, load_mnist
 from paper_code.data.streams import stream_tasks
 from paper_code.errors import ConfigError, ResultsError
-from paper_code.importance import METHODS, SITracker, post_training_importances
+from paper_code.importance import SITracker, adam_importance, method_info, post_training_importances
 from paper_code.importance.per_sample import ParamStats
 from paper_code.model import MLP, build_model
 from paper_code.results import (
@@ -90,7 +90,7 @@ def _now() -> str:
 def add_task_importances(total: Importances, extra: Importances) -> Importances:
     """Running sums over tasks; a method that is not summed (the baselines) keeps its latest value."""
     return {
-        m: {k: total[m][k] + v for k, v in stats.items()} if m in total and METHODS[m].summed else dict(stats)
+        m: {k: total[m][k] + v for k, v in stats.items()} if m in total and method_info(m).summed else dict(stats)
         for m, stats in extra.items()
     }
 
@@ -217,8 +217,9 @@ def _resume(
 
 def _train(
     config: Config, state: RunState, task: Task, quiet: bool, progress: Callable[[int, int], None] | None = None
-) -> tuple[list[Any], ParamStats | None]:
-    """Train on one task with the EWC penalty of the tasks before it; SI's importance of this task if computed.
+) -> tuple[list[Any], dict[str, ParamStats]]:
+    """Train on one task with the EWC penalty of the tasks before it; this task's importances that training
+    itself yields (SI's path integral, Adam's second moment), of the methods the run computes.
 
     ``progress(done, total)`` gets the steps done and the steps of the whole run after every step."""
     number = task.index + 1
@@ -240,6 +241,9 @@ def _train(
         if progress is not None:
             progress(next(steps_done), config.tasks * steps)
 
+    # A fresh Adam per task (optimizer_state="reset") is made here rather than inside train_task, so that its
+    # second moment can be read once the task ends.
+    optimizer = state.optimizer if state.optimizer is not None else make_optimizer(state.model, config.lr)
     with state.clock.phase("train"):
         logs = train_task(
             state.model,
@@ -248,7 +252,7 @@ def _train(
             batch_size=config.batch_size,
             lr=config.lr,
             seed=config.seed,
-            optimizer=state.optimizer,
+            optimizer=optimizer,
             penalty=penalty,
             si=si,
             si_grad=config.si_grad,
@@ -256,7 +260,12 @@ def _train(
         )
     bar.close()
     state.training_rows += [vars(log) for log in logs]
-    return logs, si.end_task() if si is not None else None
+    during: dict[str, ParamStats] = {}
+    if si is not None:
+        during["si"] = si.end_task()
+    if "adam" in config.methods:
+        during["adam"] = adam_importance(state.model, optimizer)
+    return logs, during
 
 
 def _evaluate(state: RunState, tasks: list[Task], number: int) -> list[float]:
@@ -268,18 +277,17 @@ def _evaluate(state: RunState, tasks: list[Task], number: int) -> list[float]:
     return accuracies
 
 
-def _importances(config: Config, state: RunState, task: Task, si_importance: ParamStats | None) -> Importances:
+def _importances(config: Config, state: RunState, task: Task, during: dict[str, ParamStats]) -> Importances:
     """This task's importances of every method, on its last ``importance_samples`` training rows; adds them
     to the running sums the penalty and the paper's correlations use."""
     with state.clock.phase("importance"), one_thread(task.train_x.device):
         samples = slice(max(0, task.train_x.shape[0] - config.importance_samples), None)
-        post_training = [m for m in config.methods if m != "si"]
+        post_training = [m for m in config.methods if not method_info(m).during_training]
         per_task = post_training_importances(
             state.model, task.train_x[samples], task.train_y[samples], post_training,
             seed=config.seed, task=task.index + 1, classes=task.classes,
         )
-        if si_importance is not None:
-            per_task["si"] = si_importance
+        per_task.update(during)
         per_task = {m: per_task[m] for m in config.methods}
         state.accumulated = add_task_importances(state.accumulated, per_task)
     return per_task
@@ -384,9 +392,9 @@ def _run_tasks(
 
     for task in tasks[start_task:]:
         number = task.index + 1
-        logs, si_importance = _train(config, state, task, quiet, progress)
+        logs, during = _train(config, state, task, quiet, progress)
         accuracies = _evaluate(state, tasks, number)
-        per_task = _importances(config, state, task, si_importance)
+        per_task = _importances(config, state, task, during)
         _correlate(config, state, per_task, number)
         _commit_task(config, state, out, per_task, number)
         if not quiet:

@@ -22,7 +22,7 @@ from paper_code.correlation import correlate
 from paper_code.data import MNISTArrays, load_mnist, make_tasks
 from paper_code.errors import PaperCodeError
 from paper_code.experiment import add_task_importances
-from paper_code.importance import METHODS, post_training_importances
+from paper_code.importance import method_info, post_training_importances
 from paper_code.model import build_model
 from paper_code.results import CHECKPOINTS_DIR, IMPORTANCES_DIR, Results, task_file
 
@@ -54,7 +54,7 @@ def drawn_correlations(results: Results, draws: list[torch.Tensor],
     lo, hi = config.train_size - config.importance_samples, config.train_size
     rows_only = MNISTArrays(mnist.train_x[lo:hi], mnist.train_y[lo:hi], mnist.test_x[:1], mnist.test_y[:1])
     task_data = make_tasks(rows_only, results.permutations())
-    drawn_methods = [m for m in config.methods if not METHODS[m].during_training]
+    drawn_methods = [m for m in config.methods if not method_info(m).during_training]
     accumulated: list[dict] = [{} for _ in draws]
     rows = []
     for number in range(1, tasks + 1):
@@ -65,7 +65,7 @@ def drawn_correlations(results: Results, draws: list[torch.Tensor],
         for index, draw in enumerate(draws):
             per_task = post_training_importances(model, samples.train_x[draw], samples.train_y[draw], drawn_methods,
                                                  seed=config.seed, task=number)
-            per_task.update({m: stored[m] for m in config.methods if METHODS[m].during_training})
+            per_task.update({m: stored[m] for m in config.methods if method_info(m).during_training})
             accumulated[index] = add_task_importances(accumulated[index], {m: per_task[m] for m in config.methods})
             rows += [dict(seed=config.seed, draw=index, **vars(row)) for row in
                      correlate(accumulated[index], config.pair_objects, number, include_biases=config.corr_biases)]

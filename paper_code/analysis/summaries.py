@@ -20,7 +20,7 @@ from paper_code.analysis.across_seeds import Analysis
 from paper_code.analysis.pairs import unordered
 from paper_code.analysis.pruning import task_means
 from paper_code.analysis.spread import pooled_std, within_spread
-from paper_code.config import DEFAULT_METHODS, METHOD_NAMES, PAPER_PAIRS
+from paper_code.config import DEFAULT_METHODS, PAPER_PAIRS, is_method, ordered_methods
 
 #: Top-k percentage used when one number has to stand for the overlap of two importances.
 HEADLINE_K = 10.0
@@ -43,7 +43,7 @@ def sample_std(values: pd.Series) -> float:
 def method_order(methods: Iterable[str]) -> list[str]:
     """``methods`` in the library's reporting order."""
     present = set(methods)
-    return [m for m in METHOD_NAMES if m in present]
+    return [m for m in ordered_methods(present) if is_method(m)]
 
 
 def at_last_task(frame: pd.DataFrame) -> pd.DataFrame:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import torch
 
-from paper_code.config import BASELINE_METHODS, METHOD_NAMES, PAPER_HIDDEN, Config, check_method
+from paper_code.config import BASELINE_METHODS, PAPER_HIDDEN, Config, check_method, is_method, ordered_methods
 from paper_code.errors import ConfigError, ResultsError
 from paper_code.importance.magnitude import magnitude_importance
 from paper_code.importance.per_sample import ParamStats
@@ -57,7 +57,7 @@ class TrainedTask:
     @property
     def methods(self) -> tuple[str, ...]:
         """The available importances, in the library's order."""
-        return tuple(m for m in METHOD_NAMES if m in self.accumulated)
+        return tuple(m for m in ordered_methods(self.accumulated) if is_method(m))
 
 
 def baseline_importances(state: dict[str, torch.Tensor], seed: int, task: int) -> dict[str, ParamStats]:

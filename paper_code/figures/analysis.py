@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from paper_code.analysis.summaries import pruning_summary
-from paper_code.config import METHOD_NAMES
+from paper_code.config import is_method, ordered_methods
 from paper_code.extras import require
 from paper_code.figures.style import METHOD_COLORS, colorbar, fitted_scale, title_below_modebar
 from paper_code.labels import method_label, pair_label, side_label
@@ -36,7 +36,7 @@ def _rgba(color: str, alpha: float) -> str:
 
 def _methods(frame: pd.DataFrame, column: str = "method") -> list[str]:
     present = set(frame[column])
-    return [m for m in METHOD_NAMES if m in present]
+    return [m for m in ordered_methods(present) if is_method(m)]
 
 
 SCOPE_WORDS = {"layer": "each layer pruned by the fraction", "global": "all weights ranked together"}

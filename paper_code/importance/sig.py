@@ -13,30 +13,17 @@ averaged over positions (before pooling).
 from __future__ import annotations
 
 import torch
-from torch import nn
-from torch.nn import functional as F
 
 from paper_code.importance.per_sample import ParamStats
+from paper_code.importance.sig_activity import layer_activity
 from paper_code.model import MLP, ForwardTrace
-from paper_code.data.streams import restrict_logits
 
 
 def signal_sums(model: MLP, trace: ForwardTrace, mask: torch.Tensor | None = None) -> ParamStats:
     """Per-parameter sums over the batch; divide by the sample count for the importance. ``mask`` (a
     split-MNIST task's output units): the output softmax is over those units."""
-    layers = model.layers
-    hidden = trace.activated if trace.activated is not None else trace.inputs[1:]
-    activated_outputs = list(hidden) + [torch.softmax(restrict_logits(trace.logits, mask), dim=-1)]
     stats: ParamStats = {}
-    for name, layer, inputs, outputs in zip(model.layer_names, layers, trace.inputs, activated_outputs):
-        if isinstance(layer, nn.Conv2d):
-            # Each weight's input at every output position: [batch, c_in·k·k, positions] -> mean over positions.
-            patches = F.unfold(inputs.abs(), layer.kernel_size, padding=layer.padding, stride=layer.stride)
-            input_signal = patches.mean(2).sum(0).reshape(layer.weight.shape[1:])
-            stats[f"{name}.weight"] = layer.weight.detach().abs() * input_signal
-            stats[f"{name}.bias"] = outputs.abs().mean((2, 3)).sum(0)
-            continue
-        input_signal = inputs.abs().sum(0)  # Σ_k |a_kj|
+    for name, layer, input_signal, output_signal in layer_activity(model, trace, mask):
         stats[f"{name}.weight"] = layer.weight.detach().abs() * input_signal
-        stats[f"{name}.bias"] = outputs.abs().sum(0)
+        stats[f"{name}.bias"] = output_signal
     return stats

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from paper_code.analysis.spread import paired_interval
-from paper_code.config import BASELINE_METHODS, CONTROL_METHODS, Config, METHOD_NAMES
+from paper_code.config import BASELINE_METHODS, CONTROL_METHODS, Config, ordered_methods
 from paper_code.errors import ResultsError
 from paper_code.locations import STUDY_DIR
 from paper_code.sweep import SWEEP_FILE
@@ -118,9 +118,8 @@ def regularizer_comparison(study: Study, seeds: tuple[int, ...] = COMPARISON_SEE
 
     base = accuracy("none")
     reference_gain = accuracy(reference) - base if reference in chosen else pd.Series(dtype=float)
-    order = {m: i for i, m in enumerate((*METHOD_NAMES, "none"))}
     rows = []
-    for reg in sorted(chosen, key=lambda r: order.get(r, len(order))):
+    for reg in ordered_methods(chosen):
         rows_of = table[(table.reg == reg) & (table.lam == chosen[reg])]
         if rows_of.empty:
             continue

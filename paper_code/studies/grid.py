@@ -35,7 +35,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from paper_code.config import METHOD_NAMES, Config
+from paper_code.config import Config, is_method, ordered_methods
 from paper_code.errors import ResultsError
 from paper_code.locations import STUDY_DIR
 from paper_code.results import CONFIG_FILE, Results, load_results
@@ -152,7 +152,7 @@ def choose_lambda(table: pd.DataFrame, reg: str) -> LambdaChoice:
 def best_lambdas(table: pd.DataFrame) -> dict[str, LambdaChoice]:
     """The selected λ of every regularizer in the table, in the library's method order."""
     present = set(table.reg)
-    return {reg: choose_lambda(table, reg) for reg in METHOD_NAMES if reg in present}
+    return {reg: choose_lambda(table, reg) for reg in ordered_methods(present) if is_method(reg)}
 
 
 def read_grid(folder: str | Path = GRID_DIR) -> pd.DataFrame:

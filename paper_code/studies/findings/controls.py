@@ -19,7 +19,7 @@ from paper_code.studies.author_logs import author_best
 from paper_code.studies.claims import COMPARABLE_SHARE, EWC_METHODS, ClaimData, ewc_comparable, ewc_works
 from paper_code.studies.controls import COMPARISON_SEEDS, REFERENCE_REG, group_of
 from paper_code.studies.grid import Study, best_lambdas
-from paper_code.config import METHOD_NAMES
+from paper_code.config import ordered_methods
 
 #: Family-wise error rate of the comparisons with EWC-MAS.
 ALPHA = 0.05
@@ -53,8 +53,7 @@ def controls_record(study: Study, seeds: tuple[int, ...] = COMPARISON_SEEDS, ref
     base = accuracy["none"]
     reference_gain = accuracy[reference] - base
     margin = COMPARABLE_SHARE * float(reference_gain.mean())
-    order = {m: i for i, m in enumerate(METHOD_NAMES)}
-    regs = sorted((r for r in accuracy.columns if r != "none"), key=lambda r: order.get(r, len(order)))
+    regs = [r for r in ordered_methods(accuracy.columns) if r != "none"]
     entries: dict[str, dict[str, Any]] = {}
     for reg in regs:
         gain = accuracy[reg] - base
