@@ -1,0 +1,63 @@
+"""Benzing's √F test: the log-log fits against scipy and a hand-made power law, and the table of a real run."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from conftest import small_config
+from paper_code import run_experiment
+from paper_code.analysis.theory import THEORY_COLUMNS, THEORY_PAIRS, loglog_fit, pair_row, theory_table
+from paper_code.studies.theory import summarize
+
+
+def test_an_exact_square_root_law_has_slope_one_half():
+    x = np.random.default_rng(0).lognormal(-8, 2, 5000)
+    fit = loglog_fit(x, 3.0 * np.sqrt(x))
+    assert fit["slope"] == pytest.approx(0.5, abs=1e-12) and fit["sd_slope"] == pytest.approx(0.5, abs=1e-12)
+    assert fit["share_used"] == 1.0
+
+
+def test_fits_match_scipy_and_skip_non_positive_entries():
+    rng = np.random.default_rng(1)
+    x = rng.lognormal(0, 1, 400)
+    y = x ** 0.7 * rng.lognormal(0, 0.5, 400)
+    y[:40] = -y[:40]  # SI can be negative: those weights have no logarithm
+    x[40:50] = 0.0
+    fit = loglog_fit(x, y)
+    used = slice(50, None)
+    reference = stats.linregress(np.log(x[used]), np.log(y[used]))
+    assert fit["share_used"] == pytest.approx(350 / 400)
+    assert fit["slope"] == pytest.approx(reference.slope, rel=1e-10)
+    assert fit["pearson_log"] == pytest.approx(reference.rvalue, rel=1e-10)
+    # The major axis is the OLS slope divided by r.
+    assert fit["sd_slope"] == pytest.approx(reference.slope / reference.rvalue, rel=1e-10)
+    row = pair_row(x, y)
+    assert row["pearson"] == pytest.approx(stats.pearsonr(x, y).statistic, rel=1e-10)
+    assert row["pearson_sqrt_x"] == pytest.approx(stats.pearsonr(np.sqrt(x), y).statistic, rel=1e-10)
+    assert row["pearson_y_squared"] == pytest.approx(stats.pearsonr(x, y * y).statistic, rel=1e-10)
+    assert row["spearman"] == pytest.approx(stats.spearmanr(x, y).statistic, rel=1e-10)
+
+
+def test_summary_intervals_are_over_seeds_by_hand():
+    table = pd.DataFrame([dict(seed=s, task=t, layer=1, kind="own", x="fis", y="mas", predicted=0.5,
+                               **{c: v for c in ("slope", "sd_slope", "pearson", "pearson_sqrt_x",
+                                                 "pearson_y_squared", "pearson_log", "spearman", "share_used")})
+                          for s, t, v in [(3, 1, 0.4), (3, 2, 0.6), (4, 1, 0.7), (4, 2, 0.7), (5, 1, 0.2), (5, 2, 0.4)]])
+    row = summarize(table).iloc[0]
+    # Seed means 0.5, 0.7, 0.3: mean 0.5, sd 0.2, t(2) = 4.303 → half-width 4.303 · 0.2 / √3.
+    assert row.slope == pytest.approx(0.5) and row.slope_ci == pytest.approx(4.303 * 0.2 / np.sqrt(3), rel=1e-3)
+    assert row.seeds == 3 and row.tasks == "1-2"
+
+
+@pytest.mark.slow
+def test_theory_table_of_a_small_run(tmp_path):
+    results = run_experiment(small_config(tasks=2), tmp_path / "run", quiet=True)
+    table = theory_table(results)
+    assert list(table.columns) == list(THEORY_COLUMNS)
+    assert len(table) == 2 * 3 * 2 * len(THEORY_PAIRS)  # tasks × layers × kinds × pairs
+    own = table[(table.kind == "own") & (table.x == "fis") & (table.y == "fis_true")]
+    assert own.slope.between(0.5, 1.5).all()  # two estimates of one Fisher
+    assert table.share_used.between(0, 1).all() and table.spearman.abs().le(1).all()
