@@ -2,8 +2,8 @@
 
     .venv/bin/python scripts/theory.py
 
-For each held-out seed, the paper's configuration is found with its saved networks (a sweep trial of
-``study/grid`` on this machine, or the library's cache ``results/<key>``) or run into the cache (about 2.5 minutes
+For each held-out seed, the paper's configuration is found with its saved networks (a trial of ``study/held_out``
+or ``study/grid`` run on this machine, or the library's cache ``results/<key>``) or run into the cache (about 2.5 minutes
 on one core), then read task by task (:func:`paper_code.analysis.theory.theory_table`). Writes
 ``study/theory/theory.csv``.
 """
@@ -20,11 +20,12 @@ from paper_code.analysis.theory import theory_table
 from paper_code.atomic import write_bytes_atomically
 from paper_code.results import CHECKPOINTS_DIR, OPTIMIZER_DIR, load_results, task_file
 from paper_code.studies.grid import GRID_DIR
+from paper_code.studies.held_out import HELD_OUT_DIR
 from paper_code.studies.theory import THEORY_DIR, THEORY_FILE, theory_configs
 
 
 def saved_run(config) -> Path:
-    for folder in (GRID_DIR / "trials" / config.key, Path("results") / config.key):
+    for folder in (HELD_OUT_DIR / "trials" / config.key, GRID_DIR / "trials" / config.key, Path("results") / config.key):
         last = config.tasks
         if (task_file(folder, CHECKPOINTS_DIR, last).is_file() and task_file(folder, OPTIMIZER_DIR, last).is_file()):
             return folder

@@ -76,7 +76,8 @@ def _around(lam: float, below: int, above: int) -> tuple[float, ...]:
 
 #: The arms in the order their compute is worth spending: the paper's importances, the true Fisher, fine-tuning
 #: and plain anchoring; then the controls that split an importance's gain into its values and its unit structure
-#: (of MAS, FIS and SIG, with SIG's activity factor); the data-free baselines; the Fishers the field computes.
+#: (MAS's first, then FIS's and SIG's, with SIG's activity factor); the data-free baselines; the Fishers the
+#: field computes.
 #: A new arm's grid starts where its penalty is about its source's at the source's selected λ (measured on the
 #: paper's configuration: a task's mean importance per weight, e.g. MAS 1.2·10⁻⁴, FIS 3·10⁻⁵, the batched Fisher
 #: 4·10⁻⁷, Adam's 1·10⁻⁶, SIG's activity factor 0.15), three half-decades wide.
@@ -85,9 +86,11 @@ CORE_ARMS: tuple[Arm, ...] = (
     *(Arm(reg, LAMBDA_GRID[reg]) for reg in ("mas", "fis", "fis_true", "si", "sig")),
     Arm("uniform", (1e-4, 3e-4, 1e-3, 3e-3)),
 )
-STRUCTURE_ARMS: tuple[Arm, ...] = (
+MAS_STRUCTURE_ARMS: tuple[Arm, ...] = (
     Arm("rank1", (1.0, 3.0, 10.0, 30.0)),
     Arm("shuffled", (1.0, 3.0, 10.0, 30.0)),
+)
+STRUCTURE_ARMS: tuple[Arm, ...] = (
     Arm("rank1:fis", _around(30.0, 1, 1)),
     Arm("shuffled:fis", _around(100.0, 1, 1)),
     Arm("rank1:sig", _around(0.1, 1, 1)),
@@ -104,8 +107,8 @@ FISHER_ARMS: tuple[Arm, ...] = (
     Arm("adam", _around(1000.0, 1, 1)),
 )
 #: The parts of the study, in the order the script runs them.
-PARTS: dict[str, tuple[Arm, ...]] = {"core": CORE_ARMS, "structure": STRUCTURE_ARMS, "baselines": BASELINE_ARMS,
-                                     "fishers": FISHER_ARMS}
+PARTS: dict[str, tuple[Arm, ...]] = {"core": CORE_ARMS, "mas-structure": MAS_STRUCTURE_ARMS,
+                                     "structure": STRUCTURE_ARMS, "baselines": BASELINE_ARMS, "fishers": FISHER_ARMS}
 #: Every arm, by name.
 ARMS: dict[str, Arm] = {arm.name: arm for arms in PARTS.values() for arm in arms}
 
