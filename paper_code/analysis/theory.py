@@ -25,7 +25,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
-from scipy import stats
 
 from paper_code.analysis.trained import require_paper_network
 from paper_code.data.mnist import load_mnist
@@ -79,11 +78,16 @@ def _pearson(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.corrcoef(a, b)[0, 1]) if a.std() > 0 and b.std() > 0 else float("nan")
 
 
+def _spearman(a: np.ndarray, b: np.ndarray) -> float:
+    """Pearson's r of the ranks, ties sharing their mean rank (scipy's spearmanr, without the dependency)."""
+    return _pearson(pd.Series(a).rank().to_numpy(), pd.Series(b).rank().to_numpy())
+
+
 def pair_row(x: np.ndarray, y: np.ndarray) -> dict[str, float]:
     """Every statistic of one (x, y) pair of weight matrices."""
     x, y = np.asarray(x, dtype=np.float64).ravel(), np.asarray(y, dtype=np.float64).ravel()
     return dict(**loglog_fit(x, y), pearson=_pearson(x, y), pearson_sqrt_x=_pearson(np.sqrt(np.clip(x, 0, None)), y),
-                pearson_y_squared=_pearson(x, y * y), spearman=float(stats.spearmanr(x, y).statistic))
+                pearson_y_squared=_pearson(x, y * y), spearman=_spearman(x, y))
 
 
 def task_importances(results: Results, number: int, model: torch.nn.Module, rows: tuple[torch.Tensor, torch.Tensor]

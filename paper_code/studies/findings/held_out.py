@@ -1,0 +1,183 @@
+"""The findings of "Does the importance matter?" on held-out seeds: every regularizer at the λ its own grid chose on
+seeds 0-2, compared on seeds 3-7 with fine-tuning and EWC-MAS, and each importance's gain split by its controls.
+
+The split asks of one importance X (MAS, FIS, SIG) how much of its own gain over fine-tuning EWC keeps with less
+of X's information: with none (``uniform``, the same Ω for every weight: plain anchoring), with X's values but not
+their places (``shuffled:X``), with X's unit structure alone (``rank1:X``, one number per unit and input). Each share
+is the mean over held-out seeds of the per-seed ratio, with its 95 % interval; whether a control is as good as X is
+an equivalence test (TOST) within a tenth of X's gain, the margin of the paper's "comparable quality".
+
+An arm enters the record once it is finished: its λ grid complete on the selection seeds with the best λ inside it,
+and every held-out seed run at that λ. The others are listed as pending with what they have, so a page never
+states a number of an arm half done.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from paper_code.analysis.spread import equivalence_interval, holm, paired_p_value, within_margin
+from paper_code.config import DEFAULT_METHODS, FISHER_METHODS, ordered_methods
+from paper_code.errors import ResultsError
+from paper_code.studies.author_logs import author_best
+from paper_code.studies.claims import COMPARABLE_SHARE, EWC_METHODS, ClaimData, ewc_comparable, ewc_works
+from paper_code.studies.findings.record import interval, labelled_grade, statistic
+from paper_code.studies.held_out import ARMS, HELD_OUT_SEEDS, SELECTION_SEEDS, Arm, arm_rows, read_table, selection
+
+#: Family-wise error rate of the comparisons with EWC-MAS (Holm).
+ALPHA = 0.05
+#: The regularizer the others are measured against.
+REFERENCE = "mas"
+#: The importances whose gain the controls split, and the controls that split it: what each keeps of X.
+SPLIT_SOURCES: tuple[str, ...] = ("mas", "fis", "sig")
+SPLIT_PARTS: tuple[tuple[str, str], ...] = (("anchoring", "uniform"), ("values", "shuffled"), ("units", "rank1"))
+#: SIG's two factors, each alone inside EWC.
+SIG_FACTORS: tuple[tuple[str, str], ...] = (("weight", "magnitude"), ("activity", "sig_activity"))
+
+
+def group(reg: str) -> str:
+    """``importance`` (one a method computes to protect a task: the paper's, the true Fisher, the field's Fishers)
+    or ``control`` (made to take information away: uniform, random, |w|, SIG's activity, shuffled, rank-1)."""
+    return "importance" if reg in DEFAULT_METHODS + FISHER_METHODS else "control"
+
+
+def control_of(control: str, source: str) -> str:
+    """The regularizer name of ``control`` made of ``source``: MAS's keep their bare names."""
+    if control == "uniform":
+        return "uniform"
+    return control if source == "mas" else f"{control}:{source}"
+
+
+def arm_status(arm: Arm, table: pd.DataFrame) -> dict[str, Any]:
+    """How far an arm is: its choice of λ (if it has one), the held-out seeds it has there, and whether it is done."""
+    rows = arm_rows(arm, table)
+    if arm.reg == "none":
+        held = sorted(int(s) for s in rows[rows.seed.isin(HELD_OUT_SEEDS)].seed)
+        return dict(lam=0.0, held_out=held, done=held == list(HELD_OUT_SEEDS))
+    try:
+        choice = selection(arm, table)
+    except ResultsError:
+        return dict(lam=None, held_out=[], done=False, trials=int(len(rows)))
+    at = rows[(rows.lam == choice.lam) & rows.seed.isin(HELD_OUT_SEEDS)]
+    held = sorted(int(s) for s in at.seed)
+    return dict(lam=choice.lam, lambda_seeds=list(choice.chosen_on), at_edge=choice.at_edge,
+                lambdas=sorted(float(v) for v in rows.lam.unique()), held_out=held, trials=int(len(rows)),
+                done=bool(not choice.at_edge and held == list(HELD_OUT_SEEDS)))
+
+
+def _label(quantity: str, reg: str, lam: float, seeds: list[int]) -> str:
+    return statistic(quantity, reg=reg, lam=lam, seeds=seeds, lambda_seeds=list(SELECTION_SEEDS), trials="held-out")
+
+
+def held_out_record(arms: dict[str, Arm] = ARMS, author_logs: pd.DataFrame | None = None) -> dict[str, Any]:
+    """Everything the page states (see the module's docstring); with the paper author's logs, the order his best
+    λ give the paper's importances."""
+    tables = {name: read_table(arm) for name, arm in arms.items()}
+    status = {name: arm_status(arm, tables[name]) for name, arm in arms.items()}
+    done = [name for name in ordered_methods(arms) if status[name]["done"]]
+    if "none" not in done or REFERENCE not in done:
+        raise ResultsError("the held-out study lacks fine-tuning or EWC-MAS on seeds 3-7: run `make held-out`")
+    accuracy, forgetting = {}, {}
+    for name in done:
+        rows = arm_rows(arms[name], tables[name])
+        rows = rows[(rows.lam == status[name]["lam"]) & rows.seed.isin(HELD_OUT_SEEDS)].set_index("seed")
+        accuracy[name], forgetting[name] = rows.final_accuracy, rows.average_forgetting
+    accuracy, forgetting = pd.DataFrame(accuracy).sort_index(), pd.DataFrame(forgetting).sort_index()
+    base = accuracy["none"]
+    gain = accuracy.sub(base, axis=0)
+    margin = COMPARABLE_SHARE * float(gain[REFERENCE].mean())
+    seeds = [int(s) for s in accuracy.index]
+    entries: dict[str, dict[str, Any]] = {}
+    for name in done:
+        if name == "none":
+            continue
+        lam = status[name]["lam"]
+        entry: dict[str, Any] = {
+            "group": group(name),
+            "lam": lam, "lambdas": status[name]["lambdas"], "lambda_seeds": status[name]["lambda_seeds"],
+            "accuracy": interval(accuracy[name], label=_label("final average accuracy", name, lam, seeds)),
+            "forgetting": interval(forgetting[name], label=_label("average forgetting", name, lam, seeds)),
+            "gain": interval(gain[name], signed=True, label=_label("gain over fine-tuning", name, lam, seeds)),
+        }
+        if name != REFERENCE:
+            difference = accuracy[name] - accuracy[REFERENCE]
+            mean, half, _ = equivalence_interval(difference)
+            entry.update({
+                "share_kept": interval(gain[name] / gain[REFERENCE], percent=True),
+                "versus_reference": interval(difference, signed=True),
+                "p_value": paired_p_value(difference),
+                "equivalent": within_margin(mean, half, margin),
+                "margin_needed_share": float((abs(mean) + half) / gain[REFERENCE].mean()),
+                "forgetting_ratio": float(forgetting[name].mean() / forgetting[REFERENCE].mean()),
+            })
+        entries[name] = entry
+    compared = [n for n in entries if n != REFERENCE]
+    for name, adjusted in zip(compared, holm([entries[n]["p_value"] for n in compared])):
+        entries[name]["p_holm"] = float(adjusted)
+        entries[name]["measurably_different"] = bool(adjusted <= ALPHA)
+    split = {source: _split(source, accuracy, gain) for source in SPLIT_SOURCES if source in accuracy}
+    if "sig" in accuracy:
+        split["sig"].update(_parts("sig", accuracy, gain, SIG_FACTORS))
+    # One family: every control against the importance it is made of, corrected together.
+    tests = [part for parts in split.values() for part in parts.values()]
+    for part, adjusted in zip(tests, holm([t["p_value"] for t in tests])):
+        part["p_holm"] = float(adjusted)
+        part["measurably_different"] = bool(adjusted <= ALPHA)
+    importances = [n for n in entries if entries[n]["group"] == "importance"]
+    controls = [n for n in entries if entries[n]["group"] == "control"]
+    claims: dict[str, Any] = {}
+    if all(m in accuracy for m in EWC_METHODS):
+        long = accuracy[["none", *EWC_METHODS]].rename_axis(index="seed", columns="reg").stack()
+        data = ClaimData(pd.DataFrame(columns=["seed"]), accuracy=long.rename("final_accuracy").reset_index())
+        claims = {"ewc_works": labelled_grade(ewc_works("4-ewc", data, "pearson")),
+                  "comparable": labelled_grade(ewc_comparable("4-ewc-comparable", data, "pearson"))}
+    trials = pd.concat(tables.values()).drop_duplicates("key")
+    return {
+        "seeds": seeds,
+        "lambda_seeds": list(SELECTION_SEEDS),
+        "reference": REFERENCE,
+        "alpha": ALPHA,
+        "margin": margin,
+        "margin_share": COMPARABLE_SHARE,
+        "fine_tuning": {"accuracy": interval(base, label=_label("final average accuracy", "none", 0.0, seeds)),
+                        "forgetting": interval(forgetting["none"], label=_label("average forgetting", "none", 0.0,
+                                                                                 seeds))},
+        "regularizers": entries,
+        "split": split,
+        "importances_by_accuracy": sorted(importances, key=lambda n: -entries[n]["accuracy"]["mean"]),
+        "controls_by_share": sorted(controls, key=lambda n: -entries[n]["share_kept"]["mean"]),
+        "paper_importances": list(EWC_METHODS),
+        "paper_importances_by_accuracy": [n for n in sorted(importances, key=lambda n: -entries[n]["accuracy"]["mean"])
+                                          if n in EWC_METHODS],
+        "author_order": (None if author_logs is None else
+                         list(author_best(author_logs).sort_values("accuracy_mean", ascending=False).reg)),
+        "claims": claims,
+        "compared": len(compared),
+        "split_compared": len(tests),
+        "done": [n for n in done if n != "none"],
+        "pending": {name: status[name] for name in ordered_methods(arms) if not status[name]["done"]},
+        "trials": int(len(trials)),
+        "compute_hours": float(trials.wall_seconds.sum() / 3600) if "wall_seconds" in trials else None,
+    }
+
+
+def _parts(source: str, accuracy: pd.DataFrame, gain: pd.DataFrame,
+           parts: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    """What each control of ``parts`` keeps of ``source``'s own gain, and whether it is as good as ``source``."""
+    found: dict[str, Any] = {}
+    margin = COMPARABLE_SHARE * float(gain[source].mean())
+    for part, control in parts:
+        if control not in accuracy:
+            continue
+        difference = accuracy[control] - accuracy[source]
+        mean, half, _ = equivalence_interval(difference)
+        found[part] = {"reg": control, "share": interval(gain[control] / gain[source], percent=True),
+                       "versus_source": interval(difference, signed=True),
+                       "equivalent": within_margin(mean, half, margin), "p_value": paired_p_value(difference)}
+    return found
+
+
+def _split(source: str, accuracy: pd.DataFrame, gain: pd.DataFrame) -> dict[str, Any]:
+    return _parts(source, accuracy, gain, tuple((part, control_of(c, source)) for part, c in SPLIT_PARTS))

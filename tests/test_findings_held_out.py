@@ -1,0 +1,70 @@
+"""The held-out record on a hand-made study: λ from seeds 0-2, numbers from seeds 3-7, shares and splits by hand."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from paper_code.studies.findings.held_out import held_out_record
+from paper_code.studies.held_out import Arm
+
+#: Final accuracy by regularizer on the held-out seeds 3-7 (at the selected λ), and fine-tuning's.
+HELD = {"none": [0.50, 0.52, 0.48, 0.50, 0.50], "mas": [0.90, 0.92, 0.88, 0.91, 0.89],
+        "fis": [0.88, 0.90, 0.86, 0.89, 0.87], "uniform": [0.80, 0.82, 0.78, 0.80, 0.80],
+        "rank1": [0.90, 0.92, 0.88, 0.90, 0.90], "shuffled:fis": [0.70, 0.72, 0.68, 0.70, 0.70]}
+
+
+def study(tmp_path, regs):
+    rows = []
+    for reg in regs:
+        lams = (0.0,) if reg == "none" else (1.0, 3.0, 10.0)
+        for lam in lams:
+            for seed in (0, 1, 2):  # λ = 3 is best on the selection seeds, and λ = 10 is best on no held-out seed
+                rows.append(dict(reg=reg, lam=lam, seed=seed, key=f"{reg}-{lam}-{seed}", average_forgetting=0.1,
+                                 final_accuracy=0.5 if reg == "none" else (0.9 if lam == 3.0 else 0.8),
+                                 wall_seconds=100.0, trial_dir=f"trials/{reg}-{lam}-{seed}"))
+        for seed, value in zip((3, 4, 5, 6, 7), HELD[reg]):
+            lam = 0.0 if reg == "none" else 3.0
+            rows.append(dict(reg=reg, lam=lam, seed=seed, key=f"{reg}-{lam}-{seed}", final_accuracy=value,
+                             average_forgetting=0.2 if reg == "uniform" else 0.05, wall_seconds=100.0,
+                             trial_dir=f"trials/{reg}-{lam}-{seed}"))
+        # A held-out seed at another λ, better than all: it must not count.
+        if reg != "none":
+            rows.append(dict(reg=reg, lam=10.0, seed=3, key=f"{reg}-x", final_accuracy=0.99, average_forgetting=0.0,
+                             wall_seconds=100.0, trial_dir="trials/x"))
+    folder = tmp_path / "held"
+    folder.mkdir()
+    pd.DataFrame(rows).to_csv(folder / "sweep.csv", index=False)
+    return {reg: Arm(reg, (1.0, 3.0, 10.0), reused=(folder,)) for reg in regs}
+
+
+def test_record_by_hand(tmp_path):
+    record = held_out_record(study(tmp_path, list(HELD)))
+    assert record["seeds"] == [3, 4, 5, 6, 7] and record["lambda_seeds"] == [0, 1, 2]
+    r = record["regularizers"]
+    assert r["mas"]["lam"] == 3.0 and r["mas"]["accuracy"]["mean"] == pytest.approx(0.90)
+    # uniform: gains 0.30 of MAS's 0.40 on every seed... per seed (0.8-0.5)/(0.9-0.5) etc.
+    shares = [(u - n) / (m - n) for u, n, m in zip(HELD["uniform"], HELD["none"], HELD["mas"])]
+    assert r["uniform"]["share_kept"]["mean"] == pytest.approx(sum(shares) / 5)
+    assert r["uniform"]["versus_reference"]["mean"] == pytest.approx(-0.10)
+    assert r["uniform"]["forgetting_ratio"] == pytest.approx(4.0)
+    assert r["uniform"]["group"] == "control" and r["fis"]["group"] == "importance"
+    assert r["rank1"]["equivalent"] and r["uniform"]["measurably_different"]
+    # The split of FIS's gain: uniform and FIS's shuffled values, each as a share of FIS's own gain.
+    fis = record["split"]["fis"]
+    assert set(fis) == {"anchoring", "values"}  # no rank1:fis in this study
+    assert fis["values"]["reg"] == "shuffled:fis"
+    expected = [(s - n) / (f - n) for s, n, f in zip(HELD["shuffled:fis"], HELD["none"], HELD["fis"])]
+    assert fis["values"]["share"]["mean"] == pytest.approx(sum(expected) / 5)
+    assert record["split"]["mas"]["units"]["reg"] == "rank1" and record["split_compared"] == 4  # MAS: uniform, rank1; FIS: uniform, shuffled
+    assert record["pending"] == {} and record["trials"] == 8 + 5 * 15  # fine-tuning 3 + 5; each other 9 + 5 + 1
+
+
+def test_an_unfinished_arm_is_pending_not_stated(tmp_path):
+    arms = study(tmp_path, list(HELD))
+    table = pd.read_csv(tmp_path / "held" / "sweep.csv")
+    table = table[~((table.reg == "fis") & (table.seed == 7))]
+    table.to_csv(tmp_path / "held" / "sweep.csv", index=False)
+    record = held_out_record(arms)
+    assert "fis" not in record["regularizers"] and record["pending"]["fis"]["held_out"] == [3, 4, 5, 6]
+    assert "fis" not in record["split"]
