@@ -32,10 +32,10 @@ def study(tmp_path, regs):
         if reg != "none":
             rows.append(dict(reg=reg, lam=10.0, seed=3, key=f"{reg}-x", final_accuracy=0.99, average_forgetting=0.0,
                              wall_seconds=100.0, trial_dir="trials/x"))
-    folder = tmp_path / "held"
-    folder.mkdir()
+    folder = tmp_path / "study" / "held_out"  # the held-out study's own folder; grid/ and controls/ are absent
+    folder.mkdir(parents=True)
     pd.DataFrame(rows).to_csv(folder / "sweep.csv", index=False)
-    return {reg: Arm(reg, (1.0, 3.0, 10.0), reused=(folder,)) for reg in regs}
+    return {reg: Arm(reg, (1.0, 3.0, 10.0), root=tmp_path / "study") for reg in regs}
 
 
 def test_record_by_hand(tmp_path):
@@ -62,9 +62,9 @@ def test_record_by_hand(tmp_path):
 
 def test_an_unfinished_arm_is_pending_not_stated(tmp_path):
     arms = study(tmp_path, list(HELD))
-    table = pd.read_csv(tmp_path / "held" / "sweep.csv")
+    table = pd.read_csv(tmp_path / "study" / "held_out" / "sweep.csv")
     table = table[~((table.reg == "fis") & (table.seed == 7))]
-    table.to_csv(tmp_path / "held" / "sweep.csv", index=False)
+    table.to_csv(tmp_path / "study" / "held_out" / "sweep.csv", index=False)
     record = held_out_record(arms)
     assert "fis" not in record["regularizers"] and record["pending"]["fis"]["held_out"] == [3, 4, 5, 6]
     assert "fis" not in record["split"]

@@ -13,6 +13,7 @@ sweep skips a finished trial, so the design costs only the seeds and λ it adds.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,17 +47,26 @@ class Arm:
     #: The setting (``"paper"``, ``"split"``, ``"rotated"``) and the fields of :class:`Config` it changes.
     setting: str = "paper"
     changes: dict[str, Any] = field(default_factory=dict)
-    #: Sweep folders of the earlier studies whose trials of this arm count as its own.
-    reused: tuple[Path, ...] = (GRID_DIR, CONTROLS_DIR)
+    #: The study folder the arm reads and writes (``study/``, or a copy laid out like it).
+    root: Path = STUDY_DIR
 
     @property
     def name(self) -> str:
         return self.reg if self.setting == "paper" else f"{self.setting}/{self.reg}"
 
     @property
+    def reused(self) -> tuple[Path, ...]:
+        """Sweep folders of the earlier studies whose trials of this arm count as its own."""
+        return (Path(self.root) / GRID_DIR.name, Path(self.root) / CONTROLS_DIR.name)
+
+    @property
     def folder(self) -> Path:
         """Where the arm's new trials are written: ``study/held_out/`` (a setting's in a subfolder)."""
-        return HELD_OUT_DIR if self.setting == "paper" else HELD_OUT_DIR / self.setting
+        held_out = Path(self.root) / HELD_OUT_DIR.name
+        return held_out if self.setting == "paper" else held_out / self.setting
+
+    def rebased(self, root: Path) -> "Arm":
+        return dataclasses.replace(self, root=Path(root))
 
     def config(self, lam: float, seed: int) -> Config:
         if self.reg == "none":
@@ -75,9 +85,9 @@ def _around(lam: float, below: int, above: int) -> tuple[float, ...]:
 
 
 #: The arms in the order their compute is worth spending: the paper's importances, the true Fisher, fine-tuning
-#: and plain anchoring; then the controls that split an importance's gain into its values and its unit structure
-#: (MAS's first, then FIS's and SIG's, with SIG's activity factor); the data-free baselines; the Fishers the
-#: field computes.
+#: and plain anchoring; MAS's own controls and the data-free baselines (with them the first study's comparison is
+#: whole on held-out seeds); the controls of FIS and SIG, with SIG's activity factor; the Fishers the field
+#: computes.
 #: A new arm's grid starts where its penalty is about its source's at the source's selected λ (measured on the
 #: paper's configuration: a task's mean importance per weight, e.g. MAS 1.2·10⁻⁴, FIS 3·10⁻⁵, the batched Fisher
 #: 4·10⁻⁷, Adam's 1·10⁻⁶, SIG's activity factor 0.15), three half-decades wide.
@@ -108,7 +118,7 @@ FISHER_ARMS: tuple[Arm, ...] = (
 )
 #: The parts of the study, in the order the script runs them.
 PARTS: dict[str, tuple[Arm, ...]] = {"core": CORE_ARMS, "mas-structure": MAS_STRUCTURE_ARMS,
-                                     "structure": STRUCTURE_ARMS, "baselines": BASELINE_ARMS, "fishers": FISHER_ARMS}
+                                     "baselines": BASELINE_ARMS, "structure": STRUCTURE_ARMS, "fishers": FISHER_ARMS}
 #: Every arm, by name.
 ARMS: dict[str, Arm] = {arm.name: arm for arms in PARTS.values() for arm in arms}
 
