@@ -14,7 +14,10 @@ KIND_LABELS: dict[str, str] = {"pearson": "Pearson r", "spearman": "Spearman ρ"
 #: Importance methods whose printed name is not their id in upper case.
 METHOD_LABELS: dict[str, str] = {"fis": "FIS", "fis_true": "true Fisher", "mas": "MAS", "si": "SI", "sig": "SIG",
                                  "magnitude": "|w|", "random": "random", "uniform": "uniform",
-                                 "shuffled": "MAS shuffled", "rank1": "MAS rank-1"}
+                                 "shuffled": "MAS shuffled", "rank1": "MAS rank-1", "fis_sample": "sampled Fisher",
+                                 "fis_batch": "batched Fisher", "adam": "Adam's v", "sig_activity": "SIG's activity"}
+#: How a control made of another importance is printed: ``rank1:fis`` -> ``FIS rank-1``.
+DERIVED_LABELS: dict[str, str] = {"shuffled": "{} shuffled", "rank1": "{} rank-1"}
 
 
 def plural(count: int, noun: str) -> str:
@@ -24,7 +27,11 @@ def plural(count: int, noun: str) -> str:
 
 def method_label(name: str, power: int = 1) -> str:
     """``mas`` -> ``MAS``; ``mas`` with power 2 -> ``MAS²``."""
-    label = METHOD_LABELS.get(name, name.upper())
+    control, colon, source = name.partition(":")
+    if colon and control in DERIVED_LABELS:
+        label = DERIVED_LABELS[control].format(method_label(source))
+    else:
+        label = METHOD_LABELS.get(name, name.upper())
     return label + ("²" if power == 2 else "" if power == 1 else f"^{power}")
 
 

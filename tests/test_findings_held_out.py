@@ -58,6 +58,9 @@ def test_record_by_hand(tmp_path):
     assert fis["values"]["share"]["mean"] == pytest.approx(sum(expected) / 5)
     assert record["split"]["mas"]["units"]["reg"] == "rank1" and record["split_compared"] == 4  # MAS: uniform, rank1; FIS: uniform, shuffled
     assert record["pending"] == {} and record["trials"] == 8 + 5 * 15  # fine-tuning 3 + 5; each other 9 + 5 + 1
+    # Every trial here is the held-out study's own: the core part ran fine-tuning, MAS, FIS and uniform.
+    assert record["parts"]["core"] == {"arms": ["none", "mas", "fis", "uniform"], "done": True, "new_trials": 8 + 3 * 15,
+                                       "new_hours": pytest.approx((8 + 3 * 15) * 100 / 3600)}
 
 
 def test_an_unfinished_arm_is_pending_not_stated(tmp_path):

@@ -61,3 +61,36 @@ def test_theory_table_of_a_small_run(tmp_path):
     own = table[(table.kind == "own") & (table.x == "fis") & (table.y == "fis_true")]
     assert own.slope.between(0.5, 1.5).all()  # two estimates of one Fisher
     assert table.share_used.between(0, 1).all() and table.spearman.abs().le(1).all()
+
+
+def test_slope_verdicts_by_hand():
+    from paper_code.studies.findings.theory import slope_verdict
+    # Mean 0.52, sd 0.02 over 5 seeds: 90 % half-width 2.132 · 0.02 / √5 = 0.019 → inside 0.5 ± 0.1.
+    assert slope_verdict(pd.Series([0.50, 0.52, 0.54, 0.50, 0.54]), 0.5)["grade"] == "holds"
+    # Mean 0.80: its 95 % interval lies wholly above 0.6.
+    assert slope_verdict(pd.Series([0.78, 0.80, 0.82, 0.80, 0.80]), 0.5)["grade"] == "does not hold"
+    # Mean 0.58 with a wide spread: neither inside nor clearly outside.
+    assert slope_verdict(pd.Series([0.40, 0.76, 0.58, 0.50, 0.66]), 0.5)["grade"] == "undecided"
+
+
+def test_theory_record_of_a_two_seed_table():
+    from paper_code.studies.findings.theory import theory_record
+    rows = []
+    for seed in (3, 4):
+        for task in (1, 2):
+            for layer in (1, 2, 3):
+                for x, y in THEORY_PAIRS:
+                    for kind in ("own", "accumulated"):
+                        slope = 0.5 + 0.01 * seed if y in ("mas", "si") else 1.0
+                        gain = 0.05 if task == 1 else -0.05  # squaring MAS helps after task 1, hurts after task 2
+                        rows.append(dict(seed=seed, task=task, layer=layer, kind=kind, x=x, y=y,
+                                         predicted=0.5 if y in ("mas", "si") else 1.0, share_used=1.0, slope=slope,
+                                         sd_slope=slope, pearson=0.8, pearson_sqrt_x=0.9, pearson_y_squared=0.8 + gain,
+                                         pearson_log=0.95, spearman=0.95))
+    record = theory_record(pd.DataFrame(rows))
+    entry = record["pairs"]["own"]["mas_fis"]["2"]
+    assert entry["slope"]["mean"] == pytest.approx(0.535) and entry["predicted"] == 0.5
+    assert entry["root_gain"]["mean"] == pytest.approx(0.1)
+    assert record["mas_squared_by_task"][1]["mean"] == pytest.approx(0.05)
+    assert record["mas_squared_by_task"][2]["mean"] == pytest.approx(-0.05)
+    assert record["seeds"] == [3, 4] and record["layers"] == [1, 2, 3]

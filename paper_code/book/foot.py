@@ -57,3 +57,4 @@ def runs_foot(run: dict[str, Any], studies: list[tuple[str, int]]) -> Markdown:
         f"{run['date'][:10] or 'an unrecorded date'}; download its files: {_files(run)}. Its menus also offer every "
         f"finished trial of {offered}."
     )
+

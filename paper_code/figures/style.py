@@ -35,6 +35,10 @@ METHOD_COLORS: dict[str, str] = {
     "uniform": "#bcbd22",
     "shuffled": "#ff7f0e",
     "rank1": "#8c564b",
+    "fis_sample": "#6baed6",
+    "fis_batch": "#08306b",
+    "adam": "#e377c2",
+    "sig_activity": "#c5b0d5",
     "none": "#7f7f7f",
 }
 

@@ -24,7 +24,7 @@ import pandas as pd
 from paper_code.config import Config
 from paper_code.errors import ResultsError
 from paper_code.locations import STUDY_DIR
-from paper_code.studies.grid import GRID_DIR, LAMBDA_GRID, LambdaChoice, choose_lambda, next_lambda
+from paper_code.studies.grid import GRID_DIR, LAMBDA_GRID, LambdaChoice, Study, choose_lambda, next_lambda
 
 #: The seeds every λ of a grid runs with; the mean over them selects λ.
 SELECTION_SEEDS: tuple[int, ...] = (0, 1, 2)
@@ -189,3 +189,25 @@ def held_out_configs(arm: Arm, table: pd.DataFrame) -> list[Config]:
     """The arm at its selected λ on every held-out seed."""
     lam = 0.0 if arm.reg == "none" else selection(arm, table).lam
     return [arm.config(lam, seed) for seed in HELD_OUT_SEEDS]
+
+
+def held_out_study(root: Path = STUDY_DIR, arms: dict[str, Arm] | None = None) -> Study:
+    """The trials a held-out comparison reads, as one :class:`~paper_code.studies.grid.Study`: every arm at the λ
+    its selection seeds chose, on the held-out seeds (trial folders made absolute, whichever sweep holds them)."""
+    arms = {name: arm.rebased(root) for name, arm in (arms or ARMS).items()}
+    frames = []
+    for arm in arms.values():
+        table = read_table(arm)
+        rows = arm_rows(arm, table)
+        if rows.empty:
+            continue
+        if arm.reg != "none":
+            try:
+                lam = selection(arm, table).lam
+            except ResultsError:
+                continue
+            rows = rows[rows.lam == lam]
+        frames.append(rows[rows.seed.isin(HELD_OUT_SEEDS)])
+    table = pd.concat(frames, ignore_index=True)
+    table = table.assign(trial_dir=[str(Path(d).resolve()) for d in table.trial_dir])
+    return Study(Path(root), table)

@@ -24,7 +24,8 @@ from paper_code.errors import ResultsError
 from paper_code.studies.author_logs import author_best
 from paper_code.studies.claims import COMPARABLE_SHARE, EWC_METHODS, ClaimData, ewc_comparable, ewc_works
 from paper_code.studies.findings.record import interval, labelled_grade, statistic
-from paper_code.studies.held_out import ARMS, HELD_OUT_SEEDS, SELECTION_SEEDS, Arm, arm_rows, read_table, selection
+from paper_code.studies.held_out import ARMS, HELD_OUT_DIR, HELD_OUT_SEEDS, PARTS, SELECTION_SEEDS, Arm, arm_rows, read_table, \
+    selection
 
 #: Family-wise error rate of the comparisons with EWC-MAS (Holm).
 ALPHA = 0.05
@@ -134,6 +135,16 @@ def held_out_record(arms: dict[str, Arm] = ARMS, author_logs: pd.DataFrame | Non
         claims = {"ewc_works": labelled_grade(ewc_works("4-ewc", data, "pearson")),
                   "comparable": labelled_grade(ewc_comparable("4-ewc-comparable", data, "pearson"))}
     trials = pd.concat(tables.values()).drop_duplicates("key")
+    # What each part of the study cost: the trials it ran itself (in study/held_out) and their compute.
+    parts = {}
+    for part, members in PARTS.items():
+        names = [arm.name for arm in members if arm.name in arms]
+        if not names:
+            continue
+        own = pd.concat([arm_rows(arms[n], tables[n])[lambda t: t.trial_dir.str.contains(HELD_OUT_DIR.name)] for n in names])
+        own = own.drop_duplicates("key")
+        parts[part] = {"arms": names, "done": all(status[n]["done"] for n in names), "new_trials": int(len(own)),
+                       "new_hours": float(own.wall_seconds.sum() / 3600) if len(own) else 0.0}
     return {
         "seeds": seeds,
         "lambda_seeds": list(SELECTION_SEEDS),
@@ -159,6 +170,7 @@ def held_out_record(arms: dict[str, Arm] = ARMS, author_logs: pd.DataFrame | Non
         "done": [n for n in done if n != "none"],
         "pending": {name: status[name] for name in ordered_methods(arms) if not status[name]["done"]},
         "trials": int(len(trials)),
+        "parts": parts,
         "compute_hours": float(trials.wall_seconds.sum() / 3600) if "wall_seconds" in trials else None,
     }
 
