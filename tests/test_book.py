@@ -73,6 +73,9 @@ FIGURES = {
     # The reproduce page states its record (study/findings/reproduce.json) and draws the noise study (study/noise):
     # rounding against the seed spread cell by cell, the three spreads by task.
     "reproduce": 2,
+    # The theory page reads its record (study/findings/b9.json): the slopes against the Fisher, squaring MAS task by
+    # task, the Fishers against each other.
+    "b9_theory": 3,
     # Beyond reads its record (study/findings/b8.json): the cells passing by claim and setting, the SIG pairs after
     # each task by setting, every pair on every layer of the paper's and the deep network.
     "b8_beyond": 3,
@@ -88,13 +91,14 @@ STUDY_PAGES = {"b1_choosing_lambda", "b2_importance_matters", "b3_seed_stability
 BEYOND_PAGES = {"b8_beyond"}
 ANALYSIS_PAGES = {"b5_pruning", "b6_structure"}
 SENSITIVITY_PAGES = {"b7_sensitivity"}
+THEORY_PAGES = {"b9_theory"}
 NOISE_PAGES = {"reproduce"}
 #: The narrated pages: each opens with a verdict box and states the numbers of its findings record.
 SECTION_PAGES = {"s3_1_mas_fis", "s3_2_mas_si", "s3_3_mas_sig", "s3_4_fis_si", "s3_5_fis_sig", "s3_6_si_sig"}
 #: The pages that state only what findings records hold: no parameters, nothing computed.
 READER_PAGES = {"intro", "findings", "discussion"}
 NARRATED_PAGES = (SECTION_PAGES | READER_PAGES | {"b2_importance_matters"} | ANALYSIS_PAGES | STUDY_PAGES
-                  | SENSITIVITY_PAGES | BEYOND_PAGES | {"methodology"} | NOISE_PAGES)
+                  | SENSITIVITY_PAGES | BEYOND_PAGES | {"methodology"} | NOISE_PAGES | THEORY_PAGES)
 #: The narrated pages that show one run (the committed trial, or the small build's run): their foot offers its files.
 RUN_PAGES = SECTION_PAGES | {"methodology"}
 
@@ -251,6 +255,9 @@ def test_page_executed_with_figures_verdicts_and_provenance(built, name):
         if name in BEYOND_PAGES:  # the settings' sweeps, beside the paper's configuration
             assert "{download}`b8.json </findings/b8.json>`" in prose[-1], prose[-1]
             assert "`study/beyond`" in prose[-1] and "`study/grid`" in prose[-1], prose[-1]
+        if name in THEORY_PAGES:  # the theory table, computed from the saved networks
+            assert "{download}`b9.json </findings/b9.json>`" in prose[-1], prose[-1]
+            assert "`study/theory/theory.csv`" in prose[-1] and "`make theory`" in prose[-1], prose[-1]
         if name in NOISE_PAGES:  # the noise study's record, and this machine's rerun computed when built
             assert "{download}`reproduce.json </findings/reproduce.json>`" in prose[-1], prose[-1]
             assert "`study/noise`" in prose[-1] and "`study/grid`" in prose[-1], prose[-1]
@@ -276,7 +283,7 @@ def test_page_executed_with_figures_verdicts_and_provenance(built, name):
     assert all("remove-cell" in t for t in injected)
     # Study pages declare none of the run parameters this build passes, so papermill injects nothing there.
     assert len(injected) == (0 if name in STUDY_PAGES | ANALYSIS_PAGES | SENSITIVITY_PAGES | BEYOND_PAGES | READER_PAGES
-                             | MANUAL_NOTEBOOKS | {"b2_importance_matters"} else 1)
+                             | MANUAL_NOTEBOOKS | THEORY_PAGES | {"b2_importance_matters"} else 1)
     assert notebook.metadata.kernelspec.name == "python3"
 
 

@@ -19,6 +19,8 @@ from paper_code.studies.findings.analysed import analysed
 from paper_code.studies.findings.controls import controls_record
 from paper_code.studies.findings.grid import grid_page_records
 from paper_code.studies.findings.structure import structure_record
+from paper_code.studies.findings.theory import theory_record
+from paper_code.studies.theory import THEORY_DIR, read_theory
 from paper_code.studies.findings.pruning import pruning_records
 from paper_code.studies.findings.beyond import beyond_records
 from paper_code.studies.findings.sensitivity import sensitivity_records
@@ -45,6 +47,10 @@ def _controls(study: Path) -> dict[str, dict[str, Any]]:
                                   author_logs=read_author_logs(logs) if logs.is_file() else None)}
 
 
+def _theory(study: Path) -> dict[str, dict[str, Any]]:
+    return {"b9": theory_record(read_theory(study / THEORY_DIR.name))}
+
+
 def _structure(study: Path) -> dict[str, dict[str, Any]]:
     return {"b6": structure_record(*analysed(study))}
 
@@ -56,6 +62,7 @@ GROUPS: dict[Callable[[Path], dict[str, dict[str, Any]]], tuple[str, ...]] = {
     _controls: ("b2",),
     grid_page_records: ("b1", "b3", "b4"),
     _structure: ("b6",),
+    _theory: ("b9",),
     pruning_records: ("b5",),
     sensitivity_records: ("b7",),
     beyond_records: ("b8",),
