@@ -14,19 +14,32 @@ def _value(entry: dict[str, Any], **style: Any) -> str:
     return whole(interval(entry["mean"], entry["half"], **style))
 
 
+#: How a slope's grade is marked in a table cell.
+GRADE_MARKS: dict[str, str] = {"holds": "\u00a0✓", "does not hold": "\u00a0✗", "undecided": ""}
+
+
 def slopes_table(record: dict[str, Any], pairs: list[str], kind: str = "own") -> Markdown:
-    """Per pair and layer: the log-log slope (major axis, then least squares), its prediction and grade, and the
-    coefficients that read the same relation on other scales."""
+    """One row per pair: its predicted slope, then its log-log slope (major axis) on each layer, marked ✓ where it
+    holds within the record's margin and ✗ where it clearly misses."""
+    layers = [str(layer) for layer in record["layers"]]
     rows = []
     for pair in pairs:
         y, x = record["pair_methods"][pair]
-        for layer, entry in record["pairs"][kind][pair].items():
-            rows.append([f"{method_label(y)} vs {method_label(x)}", layer, _value(entry["slope"]),
-                         _value(entry["ols_slope"]), f"{entry['predicted']:g}", entry["grade"],
-                         _value(entry["pearson"]), _value(entry["pearson_sqrt_x"]),
-                         _value(entry["pearson_y_squared"]), _value(entry["spearman"])])
-    return table(["pair", "layer", "slope", "slope (least squares)", "predicted", "grade", "r", "r with √x",
-                  "r with y²", "Spearman ρ"], rows)
+        entries = record["pairs"][kind][pair]
+        rows.append([f"{method_label(y)} vs {method_label(x)}", f"{entries[layers[0]]['predicted']:g}",
+                     *(_value(entries[layer]["slope"]) + GRADE_MARKS[entries[layer]["grade"]] for layer in layers)])
+    return table(["pair", "predicted", *(f"layer {layer}" for layer in layers)], rows)
+
+
+def coefficients_table(record: dict[str, Any], pair: str, kind: str = "own") -> Markdown:
+    """One pair's correlations on each layer read on four scales: raw, with √x, with y², and by rank."""
+    y, x = record["pair_methods"][pair]
+    ly, lx = method_label(y), method_label(x)
+    names = (("pearson", f"r({ly}, {lx})"), ("pearson_sqrt_x", f"r({ly}, √{lx})"),
+             ("pearson_y_squared", f"r({ly}², {lx})"), ("spearman", "Spearman ρ"))
+    rows = [[f"layer {layer}", *(_value(entry[key]) for key, _ in names)]
+            for layer, entry in record["pairs"][kind][pair].items()]
+    return table(["", *(title for _, title in names)], rows)
 
 
 #: The parts of an importance's gain, as the split table names them.
@@ -67,3 +80,15 @@ def pending_table(record: dict[str, Any]) -> Markdown:
             needs = "the remaining held-out seeds"
         rows.append([method_label(name) if name != "none" else "fine-tuning", has, needs])
     return table(["inside EWC", "computed so far", "still to run"], rows)
+
+
+def spearman_table(record: dict[str, Any], pairs: list[str], kind: str = "own") -> Markdown:
+    """Spearman's ρ of each pair on each layer (mean over seeds and its interval): how alike two importances rank
+    the weights, whatever power either is raised to."""
+    layers = [str(layer) for layer in record["layers"]]
+    rows = []
+    for pair in pairs:
+        y, x = record["pair_methods"][pair]
+        rows.append([f"{method_label(y)} vs {method_label(x)}",
+                     *(_value(record["pairs"][kind][pair][layer]["spearman"]) for layer in layers)])
+    return table(["pair", *(f"layer {layer}" for layer in layers)], rows)

@@ -13,12 +13,13 @@ def slope_dots(record: dict, pairs: list[str], title: str, kind: str = "own") ->
     """Each pair's log-log slope per layer (mean over seeds, 95 % interval), a band of ± the record's margin around
     each prediction: one row per pair and layer, the layers of a pair together."""
     figure = go.Figure()
-    rows, margin = [], record["margin"]
+    rows, margin, values = [], record["margin"], []
     for pair in pairs:
         y, x = record["pair_methods"][pair]
         entries = record["pairs"][kind][pair]
         labels = [f"{method_label(y)} vs {method_label(x)}, layer {layer}" for layer in entries]
         rows += labels
+        values += [entries[layer]["slope"]["mean"] for layer in entries]
         figure.add_scatter(
             x=[entries[layer]["slope"]["mean"] for layer in entries], y=labels, mode="markers", name=method_label(y)
             + " vs " + method_label(x),
@@ -26,17 +27,19 @@ def slope_dots(record: dict, pairs: list[str], title: str, kind: str = "own") ->
             marker=dict(size=10, color=METHOD_COLORS.get(y, "#333333"),
                         symbol="circle" if x == "fis" else "diamond"),
             hovertemplate="%{y}<br>slope %{x:.3f} ± %{error_x.array:.3f}<extra></extra>")
-    for predicted in sorted({record["pairs"][kind][p][layer]["predicted"] for p in pairs
-                             for layer in record["pairs"][kind][p]}):
+    predictions = sorted({record["pairs"][kind][p][layer]["predicted"] for p in pairs for layer in record["pairs"][kind][p]})
+    for predicted in predictions:
         figure.add_vrect(x0=predicted - margin, x1=predicted + margin, fillcolor="#999999", opacity=0.18, line_width=0)
         figure.add_vline(x=predicted, line=dict(color="#555555", dash="dash", width=1),
                          annotation_text="√F predicts 0.5" if predicted == 0.5 else f"predicted {predicted:g}",
                          annotation_position="top")
     figure.update_layout(
         title=title_below_modebar(title), showlegend=False,
-        xaxis=dict(title=dict(text="log-log slope (major axis), mean over seeds and 95 % interval")),
+        xaxis=dict(title=dict(text="log-log slope (major axis), mean over seeds and 95 % interval"),
+                   range=[min(values + [p - margin for p in predictions]) - 0.05,
+                          max(values + [p + margin for p in predictions]) + 0.05]),
         yaxis=dict(automargin=True, categoryorder="array", categoryarray=rows[::-1]),
-        height=150 + 30 * len(rows), margin=dict(l=20, r=30, t=90, b=60))
+        height=150 + 30 * len(rows), margin=dict(l=20, r=40, t=90, b=60))
     return figure
 
 
