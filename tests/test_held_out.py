@@ -41,3 +41,14 @@ def test_fine_tuning_has_no_lambda_and_runs_every_seed():
     assert [(c.reg, c.lam, c.seed) for c in selection_configs(arm, table([]))] == [("none", 0.0, s) for s in
                                                                                   SELECTION_SEEDS]
     assert [c.seed for c in held_out_configs(arm, table([]))] == list(HELD_OUT_SEEDS)
+
+
+def test_another_settings_arms_reuse_its_beyond_trials():
+    """EWC-MAS on split MNIST at λ = 300, seeds 0-4, is a trial of study/beyond/split already: the held-out study
+    reads it rather than running it again, and reads nothing of the paper's grid for that setting."""
+    from paper_code.studies.held_out import reusable
+
+    arm = ARMS["split/mas"]
+    assert [p.name for p in arm.reused] == ["split"] and arm.folder.name == "split"
+    assert all(reusable(arm, arm.config(300.0, seed)) for seed in range(5))
+    assert not reusable(arm, arm.config(300.0, 5)) and not reusable(ARMS["mas"], arm.config(300.0, 0))

@@ -56,7 +56,10 @@ class Arm:
 
     @property
     def reused(self) -> tuple[Path, ...]:
-        """Sweep folders of the earlier studies whose trials of this arm count as its own."""
+        """Sweep folders of the earlier studies whose trials of this arm count as its own: the grid and the
+        controls for the paper's setting, the setting's own folder of ``study/beyond`` for another."""
+        if self.setting != "paper":
+            return (Path(self.root) / "beyond" / self.setting,)
         return (Path(self.root) / GRID_DIR.name, Path(self.root) / CONTROLS_DIR.name)
 
     @property
@@ -116,9 +119,23 @@ FISHER_ARMS: tuple[Arm, ...] = (
     Arm("fis_batch", _around(3000.0, 1, 1)),
     Arm("adam", _around(1000.0, 1, 1)),
 )
+def _setting_arms(setting: str, changes: dict[str, Any], mas_lam: float) -> tuple[Arm, ...]:
+    """Fine-tuning, EWC-MAS, uniform anchoring and MAS's rank-1 fit in another setting: MAS's grid is the one
+    ``study/beyond`` started with (its widenings are reused), the controls' grids sit where their penalty matches
+    MAS's at its selected λ there (uniform as on permuted MNIST, scaled by the ratio of MAS's λ)."""
+    return (Arm("none", (0.0,), setting, changes), Arm("mas", (1.0, 3.0, 10.0), setting, changes),
+            Arm("uniform", _around(float(f"{1e-3 * mas_lam / 3:.1g}"), 1, 1), setting, changes),
+            Arm("rank1", _around(mas_lam, 1, 1), setting, changes))
+
+
+#: Split MNIST (5 two-digit tasks; MAS's λ there 300, at the edge of its grid) and rotated MNIST (λ 100).
+SPLIT_ARMS: tuple[Arm, ...] = _setting_arms("split", {"stream": "split", "tasks": 5}, 300.0)
+ROTATED_ARMS: tuple[Arm, ...] = _setting_arms("rotated", {"stream": "rotated"}, 100.0)
+
 #: The parts of the study, in the order the script runs them.
 PARTS: dict[str, tuple[Arm, ...]] = {"core": CORE_ARMS, "mas-structure": MAS_STRUCTURE_ARMS,
-                                     "baselines": BASELINE_ARMS, "structure": STRUCTURE_ARMS, "fishers": FISHER_ARMS}
+                                     "baselines": BASELINE_ARMS, "structure": STRUCTURE_ARMS, "fishers": FISHER_ARMS,
+                                     "split": SPLIT_ARMS, "rotated": ROTATED_ARMS}
 #: Every arm, by name.
 ARMS: dict[str, Arm] = {arm.name: arm for arms in PARTS.values() for arm in arms}
 

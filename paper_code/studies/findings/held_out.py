@@ -73,8 +73,10 @@ def _label(quantity: str, reg: str, lam: float, seeds: list[int]) -> str:
 
 
 def held_out_record(arms: dict[str, Arm] = ARMS, author_logs: pd.DataFrame | None = None) -> dict[str, Any]:
-    """Everything the page states (see the module's docstring); with the paper author's logs, the order his best
-    λ give the paper's importances."""
+    """Everything the page states (see the module's docstring), on the paper's setting (the arms of other settings
+    are compared within their own); with the paper author's logs, the order his best λ give the paper's
+    importances."""
+    arms = {name: arm for name, arm in arms.items() if arm.setting == "paper"}
     tables = {name: read_table(arm) for name, arm in arms.items()}
     status = {name: arm_status(arm, tables[name]) for name, arm in arms.items()}
     done = [name for name in ordered_methods(arms) if status[name]["done"]]
@@ -138,7 +140,7 @@ def held_out_record(arms: dict[str, Arm] = ARMS, author_logs: pd.DataFrame | Non
     # What each part of the study cost: the trials it ran itself (in study/held_out) and their compute.
     parts = {}
     for part, members in PARTS.items():
-        names = [arm.name for arm in members if arm.name in arms]
+        names = [arm.name for arm in members if arm.name in arms]  # the paper's setting only
         if not names:
             continue
         own = pd.concat([arm_rows(arms[n], tables[n])[lambda t: t.trial_dir.str.contains(HELD_OUT_DIR.name)] for n in names])
