@@ -7,6 +7,10 @@ their places (``shuffled:X``), with X's unit structure alone (``rank1:X``, one n
 is the mean over held-out seeds of the per-seed ratio, with its 95 % interval; whether a control is as good as X is
 an equivalence test (TOST) within a tenth of X's gain, the margin of the paper's "comparable quality".
 
+Both families of tests are declared before their arms finish (every arm against EWC-MAS; the controls of FIS and
+SIG against their own importance) and corrected by Holm's method over the whole declared family, an arm not yet
+finished counting as a test that rejects nothing: a difference called measurable now stays so as arms finish.
+
 An arm enters the record once it is finished: its λ grid complete on the selection seeds with the best λ inside it,
 and every held-out seed run at that λ. The others are listed as pending with what they have, so a page never
 states a number of an arm half done.
@@ -116,16 +120,25 @@ def held_out_record(arms: dict[str, Arm] = ARMS, author_logs: pd.DataFrame | Non
                 "forgetting_ratio": float(forgetting[name].mean() / forgetting[REFERENCE].mean()),
             })
         entries[name] = entry
+    # The family is declared, not found: every arm of the study against the reference, an unfinished one counted
+    # as a test that rejects nothing (p = 1), so finishing an arm can only relax the others' correction.
     compared = [n for n in entries if n != REFERENCE]
-    for name, adjusted in zip(compared, holm([entries[n]["p_value"] for n in compared])):
+    declared = [n for n in arms if n not in ("none", REFERENCE)]
+    unfinished = [1.0] * (len(declared) - len(compared))
+    for name, adjusted in zip(compared, holm([entries[n]["p_value"] for n in compared] + unfinished)):
         entries[name]["p_holm"] = float(adjusted)
         entries[name]["measurably_different"] = bool(adjusted <= ALPHA)
     split = {source: _split(source, accuracy, gain) for source in SPLIT_SOURCES if source in accuracy}
     if "sig" in accuracy:
         split["sig"].update(_parts("sig", accuracy, gain, SIG_FACTORS))
-    # One family: every control against the importance it is made of, corrected together.
-    tests = [part for parts in split.values() for part in parts.values()]
-    for part, adjusted in zip(tests, holm([t["p_value"] for t in tests])):
+    # MAS's controls against MAS are comparisons of the family above; the others' controls against their own
+    # importance are a second declared family (FIS's three, SIG's three and its two factors).
+    for part in split.get(REFERENCE, {}).values():
+        part.update(p_holm=entries[part["reg"]]["p_holm"],
+                    measurably_different=entries[part["reg"]]["measurably_different"])
+    tests = [part for source, parts in split.items() if source != REFERENCE for part in parts.values()]
+    split_declared = (len(SPLIT_SOURCES) - 1) * len(SPLIT_PARTS) + len(SIG_FACTORS)
+    for part, adjusted in zip(tests, holm([t["p_value"] for t in tests] + [1.0] * (split_declared - len(tests)))):
         part["p_holm"] = float(adjusted)
         part["measurably_different"] = bool(adjusted <= ALPHA)
     importances = [n for n in entries if entries[n]["group"] == "importance"]
@@ -167,8 +180,10 @@ def held_out_record(arms: dict[str, Arm] = ARMS, author_logs: pd.DataFrame | Non
         "author_order": (None if author_logs is None else
                          list(author_best(author_logs).sort_values("accuracy_mean", ascending=False).reg)),
         "claims": claims,
-        "compared": len(compared),
-        "split_compared": len(tests),
+        "compared": len(declared),
+        "compared_done": len(compared),
+        "split_compared": split_declared,
+        "split_done": len(tests),
         "done": [n for n in done if n != "none"],
         "pending": {name: status[name] for name in ordered_methods(arms) if not status[name]["done"]},
         "trials": int(len(trials)),
