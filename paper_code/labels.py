@@ -15,7 +15,8 @@ KIND_LABELS: dict[str, str] = {"pearson": "Pearson r", "spearman": "Spearman ρ"
 METHOD_LABELS: dict[str, str] = {"fis": "FIS", "fis_true": "true Fisher", "mas": "MAS", "si": "SI", "sig": "SIG",
                                  "magnitude": "|w|", "random": "random", "uniform": "uniform",
                                  "shuffled": "MAS shuffled", "rank1": "MAS rank-1", "fis_sample": "sampled Fisher",
-                                 "fis_batch": "batched Fisher", "adam": "Adam's v", "sig_activity": "SIG's activity"}
+                                 "fis_batch": "batched Fisher", "adam": "Adam's v", "sig_activity": "SIG's activity",
+                                 "si_task": "SI (task gradient)"}
 #: How a control made of another importance is printed: ``rank1:fis`` -> ``FIS rank-1``.
 DERIVED_LABELS: dict[str, str] = {"shuffled": "{} shuffled", "rank1": "{} rank-1"}
 

@@ -9,7 +9,8 @@ from scipy import stats
 
 from conftest import small_config
 from paper_code import run_experiment
-from paper_code.analysis.theory import THEORY_COLUMNS, THEORY_PAIRS, loglog_fit, pair_row, theory_table
+from paper_code.analysis.theory import SI_TASK_PAIRS, THEORY_COLUMNS, THEORY_PAIRS, loglog_fit, pair_row, theory_table
+from paper_code.errors import PaperCodeError
 from paper_code.studies.theory import summarize
 
 
@@ -55,22 +56,33 @@ def test_summary_intervals_are_over_seeds_by_hand():
 @pytest.mark.slow
 def test_theory_table_of_a_small_run(tmp_path):
     results = run_experiment(small_config(tasks=2), tmp_path / "run", quiet=True)
-    table = theory_table(results)
+    twin = run_experiment(small_config(tasks=2, si_grad="task"), tmp_path / "twin", quiet=True)
+    table = theory_table(results, si_task=twin)
     assert list(table.columns) == list(THEORY_COLUMNS)
-    assert len(table) == 2 * 3 * 2 * len(THEORY_PAIRS)  # tasks × layers × kinds × pairs
+    assert len(table) == 2 * 3 * 2 * (len(THEORY_PAIRS) + len(SI_TASK_PAIRS))  # tasks × layers × kinds × pairs
+    # SI's task gradient is read from the twin, and on task 1 (no penalty yet) it is the paper's SI exactly.
+    first = table[(table.task == 1) & (table.kind == "own") & (table.x == "fis")]
+    assert first[first.y == "si_task"].slope.to_numpy() == pytest.approx(first[first.y == "si"].slope.to_numpy())
+    other = run_experiment(small_config(tasks=2, si_grad="task", seed=1), tmp_path / "other", quiet=True)
+    with pytest.raises(PaperCodeError, match="not .*configuration"):
+        theory_table(results, si_task=other)
     own = table[(table.kind == "own") & (table.x == "fis") & (table.y == "fis_true")]
     assert own.slope.between(0.5, 1.5).all()  # two estimates of one Fisher
     assert table.share_used.between(0, 1).all() and table.spearman.abs().le(1).all()
 
 
 def test_slope_verdicts_by_hand():
-    from paper_code.studies.findings.theory import slope_verdict
-    # Mean 0.52, sd 0.02 over 5 seeds: 90 % half-width 2.132 · 0.02 / √5 = 0.019 → inside 0.5 ± 0.1.
-    assert slope_verdict(pd.Series([0.50, 0.52, 0.54, 0.50, 0.54]), 0.5)["grade"] == "holds"
-    # Mean 0.80: its 95 % interval lies wholly above 0.6.
-    assert slope_verdict(pd.Series([0.78, 0.80, 0.82, 0.80, 0.80]), 0.5)["grade"] == "does not hold"
-    # Mean 0.58 with a wide spread: neither inside nor clearly outside.
-    assert slope_verdict(pd.Series([0.40, 0.76, 0.58, 0.50, 0.66]), 0.5)["grade"] == "undecided"
+    from paper_code.studies.findings.theory import slope_check, slope_verdict
+    near = pd.Series([0.50, 0.52, 0.54, 0.50, 0.54])  # mean 0.52, 90 % half-width 2.132 · 0.02 / √5 = 0.019
+    far = pd.Series([0.78, 0.80, 0.82, 0.80, 0.80])  # its 95 % interval lies wholly above 0.6
+    wide = pd.Series([0.40, 0.76, 0.58, 0.50, 0.66])  # mean 0.58, neither inside nor clearly outside
+    assert slope_check(near, 0.5) == {"equivalent": True, "missed": False}
+    assert slope_check(far, 0.5) == {"equivalent": False, "missed": True}
+    assert slope_check(wide, 0.5) == {"equivalent": False, "missed": False}
+    # Both estimators must agree for a verdict either way.
+    assert slope_verdict(near, near - 0.03, 0.5) == "within"
+    assert slope_verdict(far, far + 0.05, 0.5) == "outside"
+    assert slope_verdict(far, near, 0.5) == "depends on the estimator"
 
 
 def test_theory_record_of_a_two_seed_table():

@@ -43,8 +43,12 @@ THEORY_PAIRS: tuple[tuple[str, str], ...] = (
     ("fis", "fis_true"), ("fis", "fis_sample"), ("fis", "fis_batch"), ("fis", "adam"),
     ("fis_true", "fis_sample"), ("fis_batch", "adam"),
 )
+#: SI with the gradient of the task's loss alone (``si_grad="task"``, Zenke et al.'s), read from a run that trains
+#: the same networks: the paper's SI follows the total gradient, EWC-MAS's penalty included, so from task 2 on it
+#: carries some of MAS, whose law is the one under test.
+SI_TASK_PAIRS: tuple[tuple[str, str], ...] = (("fis", "si_task"), ("fis_true", "si_task"))
 #: What each pair's slope is predicted to be: Benzing's √F, or one Fisher against another.
-PREDICTED_SLOPE: dict[str, float] = {"mas": 0.5, "si": 0.5}
+PREDICTED_SLOPE: dict[str, float] = {"mas": 0.5, "si": 0.5, "si_task": 0.5}
 #: The importances the theory reads, recomputed from the saved networks where the run did not store them.
 THEORY_METHODS: tuple[str, ...] = ("fis", "fis_true", "fis_sample", "fis_batch", "mas", "si", "adam")
 #: Recomputed from a checkpoint on the task's importance rows (SI and Adam come from training).
@@ -113,9 +117,15 @@ def _check_saved(results: Results) -> None:
         )
 
 
-def theory_table(results: Results, data_root: str | os.PathLike[str] | None = None) -> pd.DataFrame:
-    """:data:`THEORY_COLUMNS` for every task, layer, kind and pair of :data:`THEORY_PAIRS` of one run."""
+def theory_table(results: Results, data_root: str | os.PathLike[str] | None = None,
+                 si_task: Results | None = None) -> pd.DataFrame:
+    """:data:`THEORY_COLUMNS` for every task, layer, kind and pair of :data:`THEORY_PAIRS` of one run; with
+    ``si_task`` (the same configuration with ``si_grad="task"``, which trains the very same networks), the pairs of
+    :data:`SI_TASK_PAIRS` too."""
     _check_saved(results)
+    if si_task is not None and si_task.config.replace(si_grad=results.config.si_grad) != results.config:
+        raise PaperCodeError(f"{si_task.path} is not {results.path}'s configuration with SI's task gradient")
+    pairs = THEORY_PAIRS + (SI_TASK_PAIRS if si_task is not None else ())
     config = results.config
     require_paper_network(config, "the theory test")
     mnist = load_mnist(Path(data_root) if data_root is not None else None)
@@ -128,12 +138,18 @@ def theory_table(results: Results, data_root: str | os.PathLike[str] | None = No
         task = tasks[number - 1]
         last = slice(task.train_x.shape[0] - config.importance_samples, None)
         own = task_importances(results, number, model, (task.train_x[last], task.train_y[last]))
+        if si_task is not None:
+            # SI never touches training, so the two runs hold the same networks; a difference means another run.
+            other = torch.load(task_file(si_task.path, CHECKPOINTS_DIR, number), weights_only=True)
+            if not all(torch.equal(other[k], v) for k, v in model.state_dict().items()):
+                raise PaperCodeError(f"{si_task.path} trained other networks than {results.path} (task {number})")
+            own["si_task"] = torch.load(task_file(si_task.path, IMPORTANCES_DIR, number), weights_only=True)["per_task"]["si"]
         accumulated = {m: {k: accumulated[m][k] + v for k, v in s.items()} if m in accumulated else dict(s)
                        for m, s in own.items()}
         for kind, importances in (("own", own), ("accumulated", accumulated)):
             for layer in range(1, len(model.layers) + 1):
                 name = f"fc{layer}.weight"
-                for x, y in THEORY_PAIRS:
+                for x, y in pairs:
                     rows.append(dict(seed=config.seed, task=number, layer=layer, kind=kind, x=x, y=y,
                                      predicted=predicted_slope(y),
                                      **pair_row(importances[x][name].numpy(), importances[y][name].numpy())))

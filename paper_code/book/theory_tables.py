@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from paper_code.book.markdown import Markdown, table
-from paper_code.book.numbers import interval
+from paper_code.book.numbers import interval, number
 from paper_code.book.tables import whole
 from paper_code.labels import method_label
 
@@ -14,20 +14,22 @@ def _value(entry: dict[str, Any], **style: Any) -> str:
     return whole(interval(entry["mean"], entry["half"], **style))
 
 
-#: How a slope's grade is marked in a table cell.
-GRADE_MARKS: dict[str, str] = {"holds": "\u00a0✓", "does not hold": "\u00a0✗", "undecided": ""}
+#: How a slope's verdict is marked in a table cell: within the margin by both estimates, outside by both, or not
+#: agreed on.
+VERDICT_MARKS: dict[str, str] = {"within": "\u00a0✓", "outside": "\u00a0✗", "depends on the estimator": "\u00a0~"}
 
 
 def slopes_table(record: dict[str, Any], pairs: list[str], kind: str = "own") -> Markdown:
-    """One row per pair: its predicted slope, then its log-log slope (major axis) on each layer, marked ✓ where it
-    holds within the record's margin and ✗ where it clearly misses."""
+    """One row per pair: its predicted slope, then on each layer its log-log slope by the major axis and by least
+    squares (means over seeds), marked by what the two say together (:data:`VERDICT_MARKS`)."""
     layers = [str(layer) for layer in record["layers"]]
     rows = []
     for pair in pairs:
         y, x = record["pair_methods"][pair]
         entries = record["pairs"][kind][pair]
         rows.append([f"{method_label(y)} vs {method_label(x)}", f"{entries[layers[0]]['predicted']:g}",
-                     *(_value(entries[layer]["slope"]) + GRADE_MARKS[entries[layer]["grade"]] for layer in layers)])
+                     *(f"{number(entries[layer]['slope']['mean'], 2)} / {number(entries[layer]['ols_slope']['mean'], 2)}"
+                       + VERDICT_MARKS[entries[layer]["verdict"]] for layer in layers)])
     return table(["pair", "predicted", *(f"layer {layer}" for layer in layers)], rows)
 
 

@@ -39,6 +39,7 @@ METHOD_COLORS: dict[str, str] = {
     "fis_batch": "#08306b",
     "adam": "#e377c2",
     "sig_activity": "#c5b0d5",
+    "si_task": "#98df8a",
     "none": "#7f7f7f",
 }
 
