@@ -87,7 +87,7 @@ FINDINGS_DOWNLOADS = "findings"
 #: Where the built book keeps one archive per part of the committed study (``data/<part>.zip``: every CSV and JSON
 #: file of ``study/<part>/``), so each page offers the data behind its verdict, every seed it grades included.
 DATA_DOWNLOADS = "data"
-STUDY_PARTS: tuple[str, ...] = ("grid", "controls", "theory", "beyond", "analysis", "sensitivity", "noise", "optimizer_reset",
+STUDY_PARTS: tuple[str, ...] = ("grid", "controls", "held_out", "theory", "beyond", "analysis", "sensitivity", "noise", "optimizer_reset",
                                 "author_logs", "findings")
 #: The files an archive of the study holds: its tables and records, never a machine's local checkpoints or tensors.
 ARCHIVED_SUFFIXES: tuple[str, ...] = (".csv", ".json")

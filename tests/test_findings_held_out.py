@@ -52,16 +52,16 @@ def test_record_by_hand(tmp_path):
     assert r["rank1"]["equivalent"] and r["uniform"]["measurably_different"]
     # The split of FIS's gain: uniform and FIS's shuffled values, each as a share of FIS's own gain.
     fis = record["split"]["fis"]
-    assert set(fis) == {"anchoring", "values"}  # no rank1:fis in this study
-    assert fis["values"]["reg"] == "shuffled:fis"
+    assert set(fis) == {"anchoring", "shuffled"}  # no rank1:fis in this study
+    assert fis["shuffled"]["reg"] == "shuffled:fis"
     expected = [(s - n) / (f - n) for s, n, f in zip(HELD["shuffled:fis"], HELD["none"], HELD["fis"])]
-    assert fis["values"]["share"]["mean"] == pytest.approx(sum(expected) / 5)
+    assert fis["shuffled"]["share"]["mean"] == pytest.approx(sum(expected) / 5)
     assert record["split"]["mas"]["units"]["reg"] == "rank1"
     # MAS's controls are judged in the family of every arm against MAS; FIS's and SIG's in a second family of eight
     # declared tests, two of them finished here (FIS: uniform, shuffled), the rest counted as rejecting nothing.
     assert record["split"]["mas"]["units"]["p_holm"] == r["rank1"]["p_holm"]
     assert (record["split_compared"], record["split_done"]) == (8, 2)
-    smallest = min((fis["values"], fis["anchoring"]), key=lambda part: part["p_value"])
+    smallest = min((fis["shuffled"], fis["anchoring"]), key=lambda part: part["p_value"])
     assert smallest["p_holm"] == pytest.approx(min(1.0, 8 * smallest["p_value"]))  # Holm's first step over all eight
 
 def test_an_unfinished_arm_is_pending_not_stated(tmp_path):

@@ -86,7 +86,7 @@ def test_readme_types_no_result_number():
     assert "0.9" not in prose("a `0.9` b\n```\n0.95 ± 1\n```\n") and "0.95" in prose("a 0.95 b")
 
 
-@pytest.mark.parametrize("table", ["grid/sweep.csv", "controls/sweep.csv", "theory/theory.csv",
+@pytest.mark.parametrize("table", ["grid/sweep.csv", "controls/sweep.csv", "held_out/sweep.csv", "theory/theory.csv",
                                    "sensitivity/key_numbers.csv",
                                    "noise/members.csv", "noise/sampling.csv", "author_logs/final_accuracy.csv"])
 def test_the_data_page_names_every_column_of_the_studys_tables(table):

@@ -45,7 +45,7 @@ def coefficients_table(record: dict[str, Any], pair: str, kind: str = "own") -> 
 
 
 #: The parts of an importance's gain, as the split table names them.
-SPLIT_COLUMNS: tuple[tuple[str, str], ...] = (("anchoring", "uniform Ω"), ("values", "its values, shuffled"),
+SPLIT_COLUMNS: tuple[tuple[str, str], ...] = (("anchoring", "uniform Ω"), ("shuffled", "its values, shuffled"),
                                               ("units", "its rank-1 fit"))
 
 

@@ -14,9 +14,9 @@ from typing import Any, Callable
 
 from paper_code.locations import STUDY_DIR, checkout_path
 from paper_code.studies.author_logs import AUTHOR_LOGS_FILE, read_author_logs
-from paper_code.studies.controls import CONTROLS_DIR, load_comparison
 from paper_code.studies.findings.analysed import analysed
-from paper_code.studies.findings.controls import controls_record
+from paper_code.studies.findings.held_out import held_out_record
+from paper_code.studies.held_out import ARMS
 from paper_code.studies.findings.grid import grid_page_records
 from paper_code.studies.findings.structure import structure_record
 from paper_code.studies.findings.theory import theory_record
@@ -42,9 +42,10 @@ def _sections(study: Path) -> dict[str, dict[str, Any]]:
 
 
 def _controls(study: Path) -> dict[str, dict[str, Any]]:
+    """"Does the importance matter?" on held-out seeds, every arm read from this study folder."""
     logs = study / AUTHOR_LOGS_FILE.relative_to(STUDY_DIR)
-    return {"b2": controls_record(load_comparison(study / GRID_DIR.name, study / CONTROLS_DIR.name),
-                                  author_logs=read_author_logs(logs) if logs.is_file() else None)}
+    arms = {name: arm.rebased(study) for name, arm in ARMS.items()}
+    return {"b2": held_out_record(arms, author_logs=read_author_logs(logs) if logs.is_file() else None)}
 
 
 def _theory(study: Path) -> dict[str, dict[str, Any]]:

@@ -37,7 +37,7 @@ ALPHA = 0.05
 REFERENCE = "mas"
 #: The importances whose gain the controls split, and the controls that split it: what each keeps of X.
 SPLIT_SOURCES: tuple[str, ...] = ("mas", "fis", "sig")
-SPLIT_PARTS: tuple[tuple[str, str], ...] = (("anchoring", "uniform"), ("values", "shuffled"), ("units", "rank1"))
+SPLIT_PARTS: tuple[tuple[str, str], ...] = (("anchoring", "uniform"), ("shuffled", "shuffled"), ("units", "rank1"))
 #: SIG's two factors, each alone inside EWC.
 SIG_FACTORS: tuple[tuple[str, str], ...] = (("weight", "magnitude"), ("activity", "sig_activity"))
 
