@@ -144,8 +144,11 @@ def test_controls_of_any_importance_against_numpy(small_model, small_batch):
             else:
                 assert torch.equal(fitted, base[source][name])
     # MAS's own controls keep their bare names and meaning.
-    assert torch.equal(post_training_importances(small_model, inputs, labels, ["rank1"])["rank1"]["fc1.weight"],
-                       post_training_importances(small_model, inputs, labels, ["rank1:fis", "rank1"])["rank1"]["fc1.weight"])
+    # (Alone MAS's backward pass has another shape than stacked with FIS's: equal up to the matmul's rounding.)
+    torch.testing.assert_close(
+        post_training_importances(small_model, inputs, labels, ["rank1"])["rank1"]["fc1.weight"],
+        post_training_importances(small_model, inputs, labels, ["rank1:fis", "rank1"])["rank1"]["fc1.weight"],
+        rtol=1e-12, atol=0)
 
 
 @pytest.mark.parametrize("name, says", [

@@ -42,6 +42,23 @@ def selected_table(study: Study, seeds: tuple[int, ...]) -> pd.DataFrame:
     return table[mask].set_index(["reg", "seed"])[["final_accuracy", "average_forgetting"]].sort_index()
 
 
+def rankings(entries: dict[str, dict[str, Any]], author_logs: pd.DataFrame | None) -> dict[str, Any]:
+    """The orders a "Does the importance matter?" page states: its importances by final accuracy (the paper's four
+    among them), its controls by the share of the reference's gain they keep, and, with the paper author's logs
+    (:func:`~paper_code.studies.author_logs.read_author_logs`), the order his best λ give the paper's four."""
+    by_accuracy = sorted((r for r in entries if entries[r]["group"] == "importance"),
+                         key=lambda r: -entries[r]["accuracy"]["mean"])
+    return {
+        "importances_by_accuracy": by_accuracy,
+        "controls_by_share": sorted((r for r in entries if entries[r]["group"] == "control"),
+                                    key=lambda r: -entries[r]["share_kept"]["mean"]),
+        "paper_importances": list(EWC_METHODS),
+        "paper_importances_by_accuracy": [r for r in by_accuracy if r in EWC_METHODS],
+        "author_order": (None if author_logs is None else
+                         list(author_best(author_logs).sort_values("accuracy_mean", ascending=False).reg)),
+    }
+
+
 def controls_record(study: Study, seeds: tuple[int, ...] = COMPARISON_SEEDS, reference: str = REFERENCE_REG,
                     author_logs: pd.DataFrame | None = None) -> dict:
     """Everything the page states (see the module's docstring); with the paper author's logs
@@ -82,8 +99,6 @@ def controls_record(study: Study, seeds: tuple[int, ...] = COMPARISON_SEEDS, ref
     for reg, adjusted in zip(compared, holm([entries[r]["p_value"] for r in compared])):
         entries[reg]["p_holm"] = float(adjusted)
         entries[reg]["measurably_different"] = bool(adjusted <= ALPHA)
-    importances = [r for r in regs if group_of(r) == "importance"]
-    controls = [r for r in regs if group_of(r) == "control"]
     data = ClaimData(pd.DataFrame(columns=["seed"]), accuracy=table.reset_index()[["reg", "seed", "final_accuracy"]])
     return {
         "seeds": sorted(int(s) for s in accuracy.index),
@@ -94,13 +109,7 @@ def controls_record(study: Study, seeds: tuple[int, ...] = COMPARISON_SEEDS, ref
         "fine_tuning": {"accuracy": _labelled(base, "final average accuracy", "none", 0.0),
                         "forgetting": _labelled(forgetting["none"], "average forgetting", "none", 0.0)},
         "regularizers": entries,
-        "importances_by_accuracy": sorted(importances, key=lambda r: -entries[r]["accuracy"]["mean"]),
-        "controls_by_share": sorted(controls, key=lambda r: -entries[r]["share_kept"]["mean"]),
-        "paper_importances": list(EWC_METHODS),
-        "paper_importances_by_accuracy": [r for r in sorted(importances, key=lambda r: -entries[r]["accuracy"]["mean"])
-                                          if r in EWC_METHODS],
-        "author_order": (None if author_logs is None else
-                         list(author_best(author_logs).sort_values("accuracy_mean", ascending=False).reg)),
+        **rankings(entries, author_logs),
         "compared": len(compared),
         "claims": {"ewc_works": labelled_grade(ewc_works("4-ewc", data, "pearson")),
                    "comparable": labelled_grade(ewc_comparable("4-ewc-comparable", data, "pearson"))},

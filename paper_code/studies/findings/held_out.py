@@ -25,8 +25,8 @@ import pandas as pd
 from paper_code.analysis.spread import equivalence_interval, holm, paired_p_value, within_margin
 from paper_code.config import DEFAULT_METHODS, FISHER_METHODS, ordered_methods
 from paper_code.errors import ResultsError
-from paper_code.studies.author_logs import author_best
 from paper_code.studies.claims import COMPARABLE_SHARE, EWC_METHODS, ClaimData, ewc_comparable, ewc_works
+from paper_code.studies.findings.controls import rankings
 from paper_code.studies.findings.record import interval, labelled_grade, statistic
 from paper_code.studies.held_out import ARMS, HELD_OUT_DIR, HELD_OUT_SEEDS, PARTS, SELECTION_SEEDS, Arm, arm_rows, read_table, \
     selection
@@ -141,8 +141,6 @@ def held_out_record(arms: dict[str, Arm] = ARMS, author_logs: pd.DataFrame | Non
     for part, adjusted in zip(tests, holm([t["p_value"] for t in tests] + [1.0] * (split_declared - len(tests)))):
         part["p_holm"] = float(adjusted)
         part["measurably_different"] = bool(adjusted <= ALPHA)
-    importances = [n for n in entries if entries[n]["group"] == "importance"]
-    controls = [n for n in entries if entries[n]["group"] == "control"]
     claims: dict[str, Any] = {}
     if all(m in accuracy for m in EWC_METHODS):
         long = accuracy[["none", *EWC_METHODS]].rename_axis(index="seed", columns="reg").stack()
@@ -172,13 +170,7 @@ def held_out_record(arms: dict[str, Arm] = ARMS, author_logs: pd.DataFrame | Non
                                                                                  seeds))},
         "regularizers": entries,
         "split": split,
-        "importances_by_accuracy": sorted(importances, key=lambda n: -entries[n]["accuracy"]["mean"]),
-        "controls_by_share": sorted(controls, key=lambda n: -entries[n]["share_kept"]["mean"]),
-        "paper_importances": list(EWC_METHODS),
-        "paper_importances_by_accuracy": [n for n in sorted(importances, key=lambda n: -entries[n]["accuracy"]["mean"])
-                                          if n in EWC_METHODS],
-        "author_order": (None if author_logs is None else
-                         list(author_best(author_logs).sort_values("accuracy_mean", ascending=False).reg)),
+        **rankings(entries, author_logs),
         "claims": claims,
         "compared": len(declared),
         "compared_done": len(compared),
