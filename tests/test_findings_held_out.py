@@ -48,6 +48,7 @@ def test_record_by_hand(tmp_path):
     assert r["uniform"]["share_kept"]["mean"] == pytest.approx(sum(shares) / 5)
     assert r["uniform"]["versus_reference"]["mean"] == pytest.approx(-0.10)
     assert r["uniform"]["forgetting_ratio"] == pytest.approx(4.0)
+    assert r["rank1"]["versus_anchoring"]["mean"] == pytest.approx(0.10) and "versus_anchoring" not in r["uniform"]
     assert r["uniform"]["group"] == "control" and r["fis"]["group"] == "importance"
     assert r["rank1"]["equivalent"] and r["uniform"]["measurably_different"]
     # The split of FIS's gain: uniform and FIS's shuffled values, each as a share of FIS's own gain.

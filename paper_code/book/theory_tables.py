@@ -1,4 +1,5 @@
-"""Tables of the theory page and of the split of each importance's gain, from their findings records."""
+"""Tables of the theory page and of the held-out study (the split of each importance's gain, the settings beyond
+permuted MNIST, the arms still running), from their findings records."""
 
 from __future__ import annotations
 
@@ -67,21 +68,63 @@ def split_table(record: dict[str, Any]) -> Markdown:
                  rows)
 
 
+def _pending_row(name: str, status: dict[str, Any]) -> list[str]:
+    if name == "none":
+        has = f"held-out seeds {', '.join(map(str, status['held_out'])) or 'none'}"
+        needs = "the remaining held-out seeds"
+    elif status.get("lam") is None:
+        trials = status.get("trials", 0)
+        has = f"{trials} trials of its λ grid" if trials else "no trial yet"
+        needs = "its λ grid on seeds 0–2, then seeds 3–7"
+    elif status.get("at_edge"):
+        has = f"λ {', '.join(f'{v:g}' for v in status['lambdas'])}; best so far {status['lam']:g}, at an edge"
+        needs = "a wider λ grid on seeds 0–2, then seeds 3–7"
+    else:
+        held = status["held_out"]
+        has = f"λ = {status['lam']:g} chosen; held-out seeds {', '.join(map(str, held)) or 'none'}"
+        needs = "the remaining held-out seeds"
+    return [method_label(name) if name != "none" else "fine-tuning", has, needs]
+
+
+#: How the settings beyond permuted MNIST are named in tables.
+SETTING_NAMES = {"split": "split MNIST", "rotated": "rotated MNIST"}
+
+
 def pending_table(record: dict[str, Any]) -> Markdown:
-    """The arms of the held-out study not finished yet: what each has and what it still needs."""
-    rows = []
-    for name, status in record["pending"].items():
-        if status.get("lam") is None:
-            has, needs = "no trial yet", "its λ grid on seeds 0–2, then seeds 3–7"
-        elif status.get("at_edge"):
-            has = f"λ {', '.join(f'{v:g}' for v in status['lambdas'])}; best so far {status['lam']:g}, at an edge"
-            needs = "a wider λ grid on seeds 0–2, then seeds 3–7"
-        else:
-            held = status["held_out"]
-            has = f"λ = {status['lam']:g} chosen; held-out seeds {', '.join(map(str, held)) or 'none'}"
-            needs = "the remaining held-out seeds"
-        rows.append([method_label(name) if name != "none" else "fine-tuning", has, needs])
-    return table(["inside EWC", "computed so far", "still to run"], rows)
+    """The arms of the held-out study not finished yet, on permuted MNIST and in the other settings: what each
+    has and what it still needs."""
+    rows = [["permuted MNIST", *_pending_row(name, status)] for name, status in record["pending"].items()]
+    for setting, entry in record.get("beyond", {}).get("settings", {}).items():
+        rows += [[SETTING_NAMES.get(setting, setting), *_pending_row(name, status)]
+                 for name, status in entry["pending"].items()]
+    return table(["setting", "inside EWC", "computed so far", "still to run"], rows)
+
+
+def settings_table(record: dict[str, Any]) -> Markdown:
+    """Each setting beyond permuted MNIST (and permuted MNIST itself, for comparison): fine-tuning's and EWC-MAS's
+    final accuracy, and the shares of MAS's gain kept by uniform anchoring and by MAS's rank-1 fit, each at its
+    own selected λ (≈ equivalent to MAS, † measurably behind it)."""
+    def share(entry: dict[str, Any] | None, lam: float | None) -> str:
+        if entry is None:
+            return "pending"
+        mark = "\u00a0≈" if entry["equivalent"] else ("\u00a0†" if entry["measurably_different"] else "")
+        return _value(entry["share"], percent=True) + mark + f" (λ {lam:g})"
+
+    regs = record["regularizers"]
+    rows = [["permuted MNIST", _value(record["fine_tuning"]["accuracy"]),
+             f"{_value(regs['mas']['accuracy'])} (λ {regs['mas']['lam']:g})",
+             *(share(record["split"]["mas"].get(part), regs.get(reg, {}).get("lam"))
+               for part, reg in (("anchoring", "uniform"), ("units", "rank1")))]]
+    for setting, entry in record["beyond"]["settings"].items():
+        if "controls" not in entry:
+            rows.append([SETTING_NAMES.get(setting, setting), "pending", "pending", "pending", "pending"])
+            continue
+        regs = entry["regularizers"]
+        rows.append([SETTING_NAMES.get(setting, setting), _value(entry["fine_tuning"]),
+                     f"{_value(regs['mas']['accuracy'])} (λ {regs['mas']['lam']:g})",
+                     *(share(entry["controls"].get(part), regs.get(reg, {}).get("lam"))
+                       for part, reg in (("anchoring", "uniform"), ("units", "rank1")))])
+    return table(["setting", "fine-tuning", "EWC-MAS", "kept by uniform Ω", "kept by MAS rank-1"], rows)
 
 
 def spearman_table(record: dict[str, Any], pairs: list[str], kind: str = "own") -> Markdown:

@@ -16,6 +16,7 @@ from paper_code.locations import STUDY_DIR, checkout_path
 from paper_code.studies.author_logs import AUTHOR_LOGS_FILE, read_author_logs
 from paper_code.studies.findings.analysed import analysed
 from paper_code.studies.findings.held_out import held_out_record
+from paper_code.studies.findings.held_out_settings import settings_record
 from paper_code.studies.held_out import ARMS
 from paper_code.studies.findings.grid import grid_page_records
 from paper_code.studies.findings.structure import structure_record
@@ -42,10 +43,12 @@ def _sections(study: Path) -> dict[str, dict[str, Any]]:
 
 
 def _controls(study: Path) -> dict[str, dict[str, Any]]:
-    """"Does the importance matter?" on held-out seeds, every arm read from this study folder."""
+    """"Does the importance matter?" on held-out seeds, every arm read from this study folder; ``beyond``: uniform
+    anchoring and MAS's rank-1 fit on split and rotated MNIST."""
     logs = study / AUTHOR_LOGS_FILE.relative_to(STUDY_DIR)
     arms = {name: arm.rebased(study) for name, arm in ARMS.items()}
-    return {"b2": held_out_record(arms, author_logs=read_author_logs(logs) if logs.is_file() else None)}
+    record = held_out_record(arms, author_logs=read_author_logs(logs) if logs.is_file() else None)
+    return {"b2": {**record, "beyond": settings_record(arms)}}
 
 
 def _theory(study: Path) -> dict[str, dict[str, Any]]:

@@ -35,6 +35,8 @@ from paper_code.studies.held_out import ARMS, HELD_OUT_DIR, HELD_OUT_SEEDS, PART
 ALPHA = 0.05
 #: The regularizer the others are measured against.
 REFERENCE = "mas"
+#: Plain anchoring: the regularizer every other one is read against for what it adds.
+ANCHORING = "uniform"
 #: The importances whose gain the controls split, and the controls that split it: what each keeps of X.
 SPLIT_SOURCES: tuple[str, ...] = ("mas", "fis", "sig")
 SPLIT_PARTS: tuple[tuple[str, str], ...] = (("anchoring", "uniform"), ("shuffled", "shuffled"), ("units", "rank1"))
@@ -72,6 +74,24 @@ def arm_status(arm: Arm, table: pd.DataFrame) -> dict[str, Any]:
                 done=bool(not choice.at_edge and held == list(HELD_OUT_SEEDS)))
 
 
+def held_out_values(arms: dict[str, Arm], tables: dict[str, pd.DataFrame], status: dict[str, dict[str, Any]],
+                    names: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Final accuracy and average forgetting of each finished arm of ``names`` at its selected λ, one row per
+    held-out seed (the seeds pair the arms)."""
+    accuracy, forgetting = {}, {}
+    for name in names:
+        rows = arm_rows(arms[name], tables[name])
+        rows = rows[(rows.lam == status[name]["lam"]) & rows.seed.isin(HELD_OUT_SEEDS)].set_index("seed")
+        accuracy[name], forgetting[name] = rows.final_accuracy, rows.average_forgetting
+    return pd.DataFrame(accuracy).sort_index(), pd.DataFrame(forgetting).sort_index()
+
+
+def own_trials(rows: pd.DataFrame) -> dict[str, Any]:
+    """How many of ``rows`` the held-out study ran itself (in ``study/held_out``), and their hours of compute."""
+    own = rows[rows.trial_dir.str.contains(HELD_OUT_DIR.name)].drop_duplicates("key")
+    return {"new_trials": int(len(own)), "new_hours": float(own.wall_seconds.sum() / 3600) if len(own) else 0.0}
+
+
 def _label(quantity: str, reg: str, lam: float, seeds: list[int]) -> str:
     return statistic(quantity, reg=reg, lam=lam, seeds=seeds, lambda_seeds=list(SELECTION_SEEDS), trials="held-out")
 
@@ -86,12 +106,7 @@ def held_out_record(arms: dict[str, Arm] = ARMS, author_logs: pd.DataFrame | Non
     done = [name for name in ordered_methods(arms) if status[name]["done"]]
     if "none" not in done or REFERENCE not in done:
         raise ResultsError("the held-out study lacks fine-tuning or EWC-MAS on seeds 3-7: run `make held-out`")
-    accuracy, forgetting = {}, {}
-    for name in done:
-        rows = arm_rows(arms[name], tables[name])
-        rows = rows[(rows.lam == status[name]["lam"]) & rows.seed.isin(HELD_OUT_SEEDS)].set_index("seed")
-        accuracy[name], forgetting[name] = rows.final_accuracy, rows.average_forgetting
-    accuracy, forgetting = pd.DataFrame(accuracy).sort_index(), pd.DataFrame(forgetting).sort_index()
+    accuracy, forgetting = held_out_values(arms, tables, status, done)
     base = accuracy["none"]
     gain = accuracy.sub(base, axis=0)
     margin = COMPARABLE_SHARE * float(gain[REFERENCE].mean())
@@ -119,6 +134,9 @@ def held_out_record(arms: dict[str, Arm] = ARMS, author_logs: pd.DataFrame | Non
                 "margin_needed_share": float((abs(mean) + half) / gain[REFERENCE].mean()),
                 "forgetting_ratio": float(forgetting[name].mean() / forgetting[REFERENCE].mean()),
             })
+        if ANCHORING in accuracy and name != ANCHORING:
+            # What the regularizer adds to plain anchoring, paired by seed (an interval, not a test of a family).
+            entry["versus_anchoring"] = interval(accuracy[name] - accuracy[ANCHORING], signed=True)
         entries[name] = entry
     # The family is declared, not found: every arm of the study against the reference, an unfinished one counted
     # as a test that rejects nothing (p = 1), so finishing an arm can only relax the others' correction.
@@ -130,7 +148,7 @@ def held_out_record(arms: dict[str, Arm] = ARMS, author_logs: pd.DataFrame | Non
         entries[name]["measurably_different"] = bool(adjusted <= ALPHA)
     split = {source: _split(source, accuracy, gain) for source in SPLIT_SOURCES if source in accuracy}
     if "sig" in accuracy:
-        split["sig"].update(_parts("sig", accuracy, gain, SIG_FACTORS))
+        split["sig"].update(gain_parts("sig", accuracy, gain, SIG_FACTORS))
     # MAS's controls against MAS are comparisons of the family above; the others' controls against their own
     # importance are a second declared family (FIS's three, SIG's three and its two factors).
     for part in split.get(REFERENCE, {}).values():
@@ -154,10 +172,8 @@ def held_out_record(arms: dict[str, Arm] = ARMS, author_logs: pd.DataFrame | Non
         names = [arm.name for arm in members if arm.name in arms]  # the paper's setting only
         if not names:
             continue
-        own = pd.concat([arm_rows(arms[n], tables[n])[lambda t: t.trial_dir.str.contains(HELD_OUT_DIR.name)] for n in names])
-        own = own.drop_duplicates("key")
-        parts[part] = {"arms": names, "done": all(status[n]["done"] for n in names), "new_trials": int(len(own)),
-                       "new_hours": float(own.wall_seconds.sum() / 3600) if len(own) else 0.0}
+        parts[part] = {"arms": names, "done": all(status[n]["done"] for n in names),
+                       **own_trials(pd.concat([arm_rows(arms[n], tables[n]) for n in names]))}
     return {
         "seeds": seeds,
         "lambda_seeds": list(SELECTION_SEEDS),
@@ -184,8 +200,8 @@ def held_out_record(arms: dict[str, Arm] = ARMS, author_logs: pd.DataFrame | Non
     }
 
 
-def _parts(source: str, accuracy: pd.DataFrame, gain: pd.DataFrame,
-           parts: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+def gain_parts(source: str, accuracy: pd.DataFrame, gain: pd.DataFrame,
+               parts: tuple[tuple[str, str], ...]) -> dict[str, Any]:
     """What each control of ``parts`` keeps of ``source``'s own gain, and whether it is as good as ``source``."""
     found: dict[str, Any] = {}
     margin = COMPARABLE_SHARE * float(gain[source].mean())
@@ -201,4 +217,4 @@ def _parts(source: str, accuracy: pd.DataFrame, gain: pd.DataFrame,
 
 
 def _split(source: str, accuracy: pd.DataFrame, gain: pd.DataFrame) -> dict[str, Any]:
-    return _parts(source, accuracy, gain, tuple((part, control_of(c, source)) for part, c in SPLIT_PARTS))
+    return gain_parts(source, accuracy, gain, tuple((part, control_of(c, source)) for part, c in SPLIT_PARTS))

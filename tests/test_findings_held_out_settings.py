@@ -1,0 +1,67 @@
+"""Uniform anchoring and MAS's rank-1 fit in other settings, on a hand-made study: shares and Holm by hand."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from paper_code.studies.findings.held_out_settings import settings_record
+from paper_code.studies.held_out import Arm
+
+#: Final accuracy on the held-out seeds 3-7 at the selected λ, by setting and regularizer.
+HELD = {"split": {"none": [0.60, 0.62, 0.58, 0.60, 0.60], "mas": [0.80, 0.82, 0.78, 0.81, 0.79],
+                  "uniform": [0.70, 0.71, 0.69, 0.70, 0.70], "rank1": [0.80, 0.81, 0.79, 0.80, 0.80]},
+        "rotated": {"none": [0.40, 0.42, 0.38, 0.40, 0.40], "mas": [0.90, 0.91, 0.89, 0.90, 0.90],
+                    "uniform": [0.85, 0.85, 0.84, 0.86, 0.85]}}
+
+
+def study(tmp_path, held):
+    arms = {}
+    for setting, by_reg in held.items():
+        rows = []
+        for reg in ("none", "mas", "uniform", "rank1"):
+            arms[f"{setting}/{reg}"] = Arm(reg, (1.0, 3.0, 10.0), setting, {"stream": setting},
+                                           root=tmp_path / "study")
+            if reg not in by_reg:
+                continue  # an arm that has not started
+            for lam in (0.0,) if reg == "none" else (1.0, 3.0, 10.0):
+                for seed in (0, 1, 2):  # λ = 3 wins on the selection seeds
+                    rows.append(dict(reg=reg, lam=lam, seed=seed, stream=setting, key=f"{setting}{reg}{lam}{seed}",
+                                     final_accuracy=0.9 if lam == 3.0 else 0.7, average_forgetting=0.1,
+                                     wall_seconds=60.0, trial_dir=f"trials/{reg}{lam}{seed}"))
+            for seed, value in zip((3, 4, 5, 6, 7), by_reg[reg]):
+                lam = 0.0 if reg == "none" else 3.0
+                rows.append(dict(reg=reg, lam=lam, seed=seed, stream=setting, key=f"{setting}{reg}{lam}{seed}",
+                                 final_accuracy=value, average_forgetting=0.1, wall_seconds=60.0,
+                                 trial_dir=f"trials/{reg}{lam}{seed}"))
+        folder = tmp_path / "study" / "held_out" / setting
+        folder.mkdir(parents=True)
+        pd.DataFrame(rows).to_csv(folder / "sweep.csv", index=False)
+    return arms
+
+
+def test_shares_of_mas_gain_in_each_setting(tmp_path):
+    record = settings_record(study(tmp_path, HELD))
+    split = record["settings"]["split"]
+    assert split["done"] == ["none", "mas", "uniform", "rank1"] and not split["pending"]
+    assert split["regularizers"]["uniform"]["lam"] == 3.0
+    shares = [(u - n) / (m - n) for u, n, m in zip(HELD["split"]["uniform"], HELD["split"]["none"], HELD["split"]["mas"])]
+    assert split["controls"]["anchoring"]["share"]["mean"] == pytest.approx(sum(shares) / 5)
+    assert split["controls"]["anchoring"]["versus_source"]["mean"] == pytest.approx(-0.10)
+    assert split["controls"]["units"]["equivalent"] and not split["controls"]["anchoring"]["equivalent"]
+    # Three of the four declared tests finished; the fourth (rotated rank-1) counts as p = 1 in Holm's family.
+    assert (record["compared"], record["compared_done"], record["complete"]) == (4, 3, False)
+    rotated = record["settings"]["rotated"]
+    assert set(rotated["pending"]) == {"rank1"} and set(rotated["controls"]) == {"anchoring"}
+    tests = [split["controls"]["anchoring"], split["controls"]["units"], rotated["controls"]["anchoring"]]
+    smallest = min(tests, key=lambda t: t["p_value"])
+    assert smallest["p_holm"] == pytest.approx(min(1.0, 4 * smallest["p_value"]))
+    # Fine-tuning's 3 + 5 trials and each λ-regularizer's 3 λ × 3 selection seeds + 5 held-out seeds, a minute each.
+    assert split["new_trials"] == 8 + 3 * 14 and split["new_hours"] == pytest.approx(50 / 60)
+
+
+def test_a_setting_without_fine_tuning_states_nothing(tmp_path):
+    held = {"split": {k: v for k, v in HELD["split"].items() if k != "none"}}
+    record = settings_record(study(tmp_path, held))
+    split = record["settings"]["split"]
+    assert "controls" not in split and "none" in split["pending"] and record["compared_done"] == 0
