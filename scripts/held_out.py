@@ -2,6 +2,7 @@
 
     .venv/bin/python scripts/held_out.py                  # every part, in order
     .venv/bin/python scripts/held_out.py --part core      # one part (see paper_code.studies.held_out.PARTS)
+    .venv/bin/python scripts/held_out.py --arm sig_activity --arm rank1:sig   # these arms only, λ grid and seeds
 
 For each part: every λ of each arm's grid on the selection seeds, the grids widened where their best λ lies at an
 edge, then each arm at its selected λ on the held-out seeds. Trials are ordinary results folders on one torch
@@ -15,7 +16,7 @@ import argparse
 import time
 from collections import defaultdict
 
-from paper_code.studies.held_out import MAX_WIDENINGS, PARTS, Arm, held_out_configs, read_table, reusable, \
+from paper_code.studies.held_out import ARMS, MAX_WIDENINGS, PARTS, Arm, held_out_configs, read_table, reusable, \
     selection, selection_configs, widening_configs
 from paper_code.sweep import plan_sweep, run_sweep
 
@@ -54,9 +55,16 @@ def run_part(arms: tuple[Arm, ...], engine: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--part", choices=("all", *PARTS), default="all")
+    parser.add_argument("--arm", action="append", choices=sorted(ARMS), metavar="ARM",
+                        help="run only this arm (repeatable; overrides --part), e.g. sig_activity or split/uniform")
     parser.add_argument("--engine", default="auto", choices=("auto", "ray", "sequential"))
     args = parser.parse_args()
     start = time.perf_counter()
+    if args.arm:
+        # One arm finished whole (its grid, then its held-out seeds) says more than every arm's grid alone.
+        run_part(tuple(ARMS[name] for name in dict.fromkeys(args.arm)), args.engine)
+        print(f"arms written in {time.perf_counter() - start:.0f} s")
+        return
     for name, arms in PARTS.items():
         if args.part in ("all", name):
             print(f"part {name}: {', '.join(a.name for a in arms)}")
