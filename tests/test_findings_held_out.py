@@ -75,3 +75,15 @@ def test_an_unfinished_arm_is_pending_not_stated(tmp_path):
     assert "fis" not in record["split"]
     # FIS is still declared: the family keeps its size, and every other arm is corrected for it.
     assert (record["compared"], record["compared_done"]) == (4, 3)
+
+
+def test_a_control_is_marked_by_how_it_compares_with_its_source():
+    from paper_code.book.theory_tables import comparison_marks
+
+    def entry(equivalent, measurable, mean):
+        return {"equivalent": equivalent, "measurably_different": measurable, "versus_source": {"mean": mean}}
+
+    assert comparison_marks(entry(True, False, -0.01)) == "\u00a0≈"
+    assert comparison_marks(entry(False, True, -0.10)) == "\u00a0†"
+    assert comparison_marks(entry(True, True, +0.005)) == "\u00a0≈‡"  # a small, sure lead
+    assert comparison_marks(entry(False, False, -0.02)) == ""

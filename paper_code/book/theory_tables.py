@@ -50,9 +50,18 @@ SPLIT_COLUMNS: tuple[tuple[str, str], ...] = (("anchoring", "uniform Ω"), ("shu
                                               ("units", "its rank-1 fit"))
 
 
+def comparison_marks(entry: dict[str, Any]) -> str:
+    """How a control compares with the importance it is made of: ≈ equivalent within the margin, † measurably
+    behind it, ‡ measurably ahead (a control can be both equivalent and measurably ahead: a small, sure lead)."""
+    marks = "≈" if entry["equivalent"] else ""
+    if entry["measurably_different"]:
+        marks += "†" if entry["versus_source"]["mean"] < 0 else "‡"
+    return "\u00a0" + marks if marks else ""
+
+
 def split_table(record: dict[str, Any]) -> Markdown:
-    """What each control keeps of the gain over fine-tuning of the importance it is made of, on held-out seeds; a
-    control marked ≈ passes the equivalence test with that importance, † differs measurably (Holm)."""
+    """What each control keeps of the gain over fine-tuning of the importance it is made of, on held-out seeds,
+    marked by :func:`comparison_marks`."""
     rows = []
     for source, parts in record["split"].items():
         cells = []
@@ -60,9 +69,7 @@ def split_table(record: dict[str, Any]) -> Markdown:
             if part not in parts:
                 cells.append("pending")
                 continue
-            entry = parts[part]
-            mark = "\u00a0≈" if entry["equivalent"] else ("\u00a0†" if entry["measurably_different"] else "")
-            cells.append(_value(entry["share"], percent=True) + mark)
+            cells.append(_value(parts[part]["share"], percent=True) + comparison_marks(parts[part]))
         rows.append([f"EWC-{method_label(source)}", _value(record["regularizers"][source]["gain"], plus=True), *cells])
     return table(["importance", "its gain over fine-tuning", *(f"kept by {name}" for _, name in SPLIT_COLUMNS)],
                  rows)
@@ -107,8 +114,7 @@ def settings_table(record: dict[str, Any]) -> Markdown:
     def share(entry: dict[str, Any] | None, lam: float | None) -> str:
         if entry is None:
             return "pending"
-        mark = "\u00a0≈" if entry["equivalent"] else ("\u00a0†" if entry["measurably_different"] else "")
-        return _value(entry["share"], percent=True) + mark + f" (λ {lam:g})"
+        return _value(entry["share"], percent=True) + comparison_marks(entry) + f" (λ {lam:g})"
 
     regs = record["regularizers"]
     rows = [["permuted MNIST", _value(record["fine_tuning"]["accuracy"]),
