@@ -110,7 +110,7 @@ def pending_table(record: dict[str, Any]) -> Markdown:
 def settings_table(record: dict[str, Any]) -> Markdown:
     """Each setting beyond permuted MNIST (and permuted MNIST itself, for comparison): fine-tuning's and EWC-MAS's
     final accuracy, and the shares of MAS's gain kept by uniform anchoring and by MAS's rank-1 fit, each at its
-    own selected λ (≈ equivalent to MAS, † measurably behind it)."""
+    own selected λ, marked by :func:`comparison_marks`."""
     def share(entry: dict[str, Any] | None, lam: float | None) -> str:
         if entry is None:
             return "pending"

@@ -92,6 +92,15 @@ def own_trials(rows: pd.DataFrame) -> dict[str, Any]:
     return {"new_trials": int(len(own)), "new_hours": float(own.wall_seconds.sum() / 3600) if len(own) else 0.0}
 
 
+def correct_declared(tests: list[dict[str, Any]], declared: int) -> None:
+    """Holm's correction over a family declared before its arms finish: ``tests`` (each with its ``p_value``) are
+    the finished ones of ``declared`` comparisons, the rest counted as p = 1 (they reject nothing), so finishing an
+    arm can only relax the others' correction. Writes ``p_holm`` and ``measurably_different`` into each test."""
+    for test, adjusted in zip(tests, holm([t["p_value"] for t in tests] + [1.0] * (declared - len(tests)))):
+        test["p_holm"] = float(adjusted)
+        test["measurably_different"] = bool(adjusted <= ALPHA)
+
+
 def _label(quantity: str, reg: str, lam: float, seeds: list[int]) -> str:
     return statistic(quantity, reg=reg, lam=lam, seeds=seeds, lambda_seeds=list(SELECTION_SEEDS), trials="held-out")
 
@@ -138,14 +147,9 @@ def held_out_record(arms: dict[str, Arm] = ARMS, author_logs: pd.DataFrame | Non
             # What the regularizer adds to plain anchoring, paired by seed (an interval, not a test of a family).
             entry["versus_anchoring"] = interval(accuracy[name] - accuracy[ANCHORING], signed=True)
         entries[name] = entry
-    # The family is declared, not found: every arm of the study against the reference, an unfinished one counted
-    # as a test that rejects nothing (p = 1), so finishing an arm can only relax the others' correction.
     compared = [n for n in entries if n != REFERENCE]
     declared = [n for n in arms if n not in ("none", REFERENCE)]
-    unfinished = [1.0] * (len(declared) - len(compared))
-    for name, adjusted in zip(compared, holm([entries[n]["p_value"] for n in compared] + unfinished)):
-        entries[name]["p_holm"] = float(adjusted)
-        entries[name]["measurably_different"] = bool(adjusted <= ALPHA)
+    correct_declared([entries[n] for n in compared], len(declared))
     split = {source: _split(source, accuracy, gain) for source in SPLIT_SOURCES if source in accuracy}
     if "sig" in accuracy:
         split["sig"].update(gain_parts("sig", accuracy, gain, SIG_FACTORS))
@@ -156,9 +160,7 @@ def held_out_record(arms: dict[str, Arm] = ARMS, author_logs: pd.DataFrame | Non
                     measurably_different=entries[part["reg"]]["measurably_different"])
     tests = [part for source, parts in split.items() if source != REFERENCE for part in parts.values()]
     split_declared = (len(SPLIT_SOURCES) - 1) * len(SPLIT_PARTS) + len(SIG_FACTORS)
-    for part, adjusted in zip(tests, holm([t["p_value"] for t in tests] + [1.0] * (split_declared - len(tests)))):
-        part["p_holm"] = float(adjusted)
-        part["measurably_different"] = bool(adjusted <= ALPHA)
+    correct_declared(tests, split_declared)
     claims: dict[str, Any] = {}
     if all(m in accuracy for m in EWC_METHODS):
         long = accuracy[["none", *EWC_METHODS]].rename_axis(index="seed", columns="reg").stack()

@@ -15,8 +15,8 @@ from typing import Any
 
 import pandas as pd
 
-from paper_code.analysis.spread import holm
-from paper_code.studies.findings.held_out import ALPHA, REFERENCE, arm_status, gain_parts, held_out_values, own_trials
+from paper_code.studies.findings.held_out import REFERENCE, arm_status, correct_declared, gain_parts, held_out_values, \
+    own_trials
 from paper_code.studies.findings.record import interval
 from paper_code.studies.held_out import ARMS, Arm, arm_rows, read_table
 
@@ -54,8 +54,6 @@ def settings_record(arms: dict[str, Arm] = ARMS) -> dict[str, Any]:
     records = {setting: setting_record(setting, arms) for setting in settings}
     tests = [part for record in records.values() for part in record.get("controls", {}).values()]
     declared = len(settings) * len(SETTING_CONTROLS)
-    for part, adjusted in zip(tests, holm([t["p_value"] for t in tests] + [1.0] * (declared - len(tests)))):
-        part["p_holm"] = float(adjusted)
-        part["measurably_different"] = bool(adjusted <= ALPHA)
+    correct_declared(tests, declared)
     return {"settings": records, "compared": declared, "compared_done": len(tests),
             "complete": all(not record["pending"] for record in records.values())}
