@@ -14,7 +14,7 @@ HELD = {"none": [0.50, 0.52, 0.48, 0.50, 0.50], "mas": [0.90, 0.92, 0.88, 0.91, 
         "rank1": [0.90, 0.92, 0.88, 0.90, 0.90], "shuffled:fis": [0.70, 0.72, 0.68, 0.70, 0.70]}
 
 
-def study(tmp_path, regs):
+def study(tmp_path, regs, held=HELD):
     rows = []
     for reg in regs:
         lams = (0.0,) if reg == "none" else (1.0, 3.0, 10.0)
@@ -23,7 +23,7 @@ def study(tmp_path, regs):
                 rows.append(dict(reg=reg, lam=lam, seed=seed, key=f"{reg}-{lam}-{seed}", average_forgetting=0.1,
                                  final_accuracy=0.5 if reg == "none" else (0.9 if lam == 3.0 else 0.8),
                                  wall_seconds=100.0, trial_dir=f"trials/{reg}-{lam}-{seed}"))
-        for seed, value in zip((3, 4, 5, 6, 7), HELD[reg]):
+        for seed, value in zip((3, 4, 5, 6, 7), held[reg]):
             lam = 0.0 if reg == "none" else 3.0
             rows.append(dict(reg=reg, lam=lam, seed=seed, key=f"{reg}-{lam}-{seed}", final_accuracy=value,
                              average_forgetting=0.2 if reg == "uniform" else 0.05, wall_seconds=100.0,
@@ -75,6 +75,28 @@ def test_an_unfinished_arm_is_pending_not_stated(tmp_path):
     assert "fis" not in record["split"]
     # FIS is still declared: the family keeps its size, and every other arm is corrected for it.
     assert (record["compared"], record["compared_done"]) == (4, 3)
+
+
+def test_the_fishers_are_read_against_the_empirical_one(tmp_path):
+    batched = [0.89, 0.90, 0.87, 0.88, 0.86]  # FIS's values moved by hand: +0.01, 0, +0.01, -0.01, -0.01
+    held = {**HELD, "fis_batch": batched}
+    arms = study(tmp_path, list(held), held)
+    arms["fis_true"] = Arm("fis_true", (1.0, 3.0, 10.0), root=tmp_path / "study")  # declared, never run
+    record = held_out_record(arms)
+    batch = record["fishers"]["fis_batch"]
+    assert set(record["fishers"]) == {"fis_batch"} and record["fishers_compared"] == 2
+    assert batch["versus_source"]["mean"] == pytest.approx(0.0)
+    gains = [(b - n) / (f - n) for b, n, f in zip(batched, HELD["none"], HELD["fis"])]
+    assert batch["share"]["mean"] == pytest.approx(sum(gains) / 5)
+    # One of two declared tests finished: Holm's first step doubles its p.
+    assert batch["p_holm"] == pytest.approx(min(1.0, 2 * batch["p_value"])) and not batch["measurably_different"]
+    # The page's table: FIS first, the true Fisher as running, the batched Fisher with its numbers.
+    from paper_code.book.theory_tables import fishers_table
+    lines = fishers_table(record)._repr_markdown_().splitlines()
+    assert lines[2].startswith("| FIS | 3 | 0.880") and "running: no trial yet" in lines[3]
+    # Paired differences +0.01, 0, +0.01, -0.01, -0.01: sd 0.01, half-width t(0.975, 4)·0.01/√5 = 0.012, well
+    # inside a tenth of FIS's gain (0.038): equivalent.
+    assert lines[4].startswith("| batched Fisher | 3 | 0.880") and "0.000\xa0±\xa00.012\xa0≈ |" in lines[4]
 
 
 def test_a_control_is_marked_by_how_it_compares_with_its_source():

@@ -133,6 +133,26 @@ def settings_table(record: dict[str, Any]) -> Markdown:
     return table(["setting", "fine-tuning", "EWC-MAS", "kept by uniform Ω", "kept by MAS rank-1"], rows)
 
 
+def fishers_table(record: dict[str, Any]) -> Markdown:
+    """The Fishers inside EWC on held-out seeds (from the held-out record): each one's selected λ, final accuracy,
+    share of FIS's gain over fine-tuning and paired difference from FIS, marked by :func:`comparison_marks`; an arm
+    still running says how far it is."""
+    regs, fishers, pending = record["regularizers"], record["fishers"], record["pending"]
+    fis = regs["fis"]
+    rows = [[method_label("fis"), f"{fis['lam']:g}", _value(fis["accuracy"]), "–", "–"]]
+    for name in ("fis_true", "fis_sample", "fis_batch", "adam"):
+        if name in fishers:
+            entry = fishers[name]
+            rows.append([method_label(name), f"{regs[name]['lam']:g}", _value(regs[name]["accuracy"]),
+                         _value(entry["share"], percent=True),
+                         _value(entry["versus_source"], plus=True) + comparison_marks(entry)])
+        elif name in pending:
+            _, has, _ = _pending_row(name, pending[name])
+            rows.append([method_label(name), "–", f"running: {has}", "–", "–"])
+    return table(["Fisher inside EWC", "λ (seeds 0–2)", "final accuracy", "share of FIS's gain", "minus FIS, paired"],
+                 rows)
+
+
 def spearman_table(record: dict[str, Any], pairs: list[str], kind: str = "own") -> Markdown:
     """Spearman's ρ of each pair on each layer (mean over seeds and its interval): how alike two importances rank
     the weights, whatever power either is raised to."""

@@ -42,6 +42,10 @@ SPLIT_SOURCES: tuple[str, ...] = ("mas", "fis", "sig")
 SPLIT_PARTS: tuple[tuple[str, str], ...] = (("anchoring", "uniform"), ("shuffled", "shuffled"), ("units", "rank1"))
 #: SIG's two factors, each alone inside EWC.
 SIG_FACTORS: tuple[tuple[str, str], ...] = (("weight", "magnitude"), ("activity", "sig_activity"))
+#: The Fishers the field computes, each read against the empirical one (FIS: the paper's and EWC's original), a
+#: third declared family: does the way the Fisher is computed change what EWC keeps?
+EMPIRICAL_FISHER = "fis"
+OTHER_FISHERS: tuple[str, ...] = ("fis_true", *FISHER_METHODS)
 
 
 def group(reg: str) -> str:
@@ -161,6 +165,10 @@ def held_out_record(arms: dict[str, Arm] = ARMS, author_logs: pd.DataFrame | Non
     tests = [part for source, parts in split.items() if source != REFERENCE for part in parts.values()]
     split_declared = (len(SPLIT_SOURCES) - 1) * len(SPLIT_PARTS) + len(SIG_FACTORS)
     correct_declared(tests, split_declared)
+    fishers = gain_parts(EMPIRICAL_FISHER, accuracy, gain, tuple((n, n) for n in OTHER_FISHERS)) \
+        if EMPIRICAL_FISHER in accuracy else {}
+    fishers_declared = [n for n in OTHER_FISHERS if n in arms]
+    correct_declared(list(fishers.values()), len(fishers_declared))
     claims: dict[str, Any] = {}
     if all(m in accuracy for m in EWC_METHODS):
         long = accuracy[["none", *EWC_METHODS]].rename_axis(index="seed", columns="reg").stack()
@@ -194,6 +202,8 @@ def held_out_record(arms: dict[str, Arm] = ARMS, author_logs: pd.DataFrame | Non
         "compared_done": len(compared),
         "split_compared": split_declared,
         "split_done": len(tests),
+        "fishers": fishers,
+        "fishers_compared": len(fishers_declared),
         "done": [n for n in done if n != "none"],
         "pending": {name: status[name] for name in ordered_methods(arms) if not status[name]["done"]},
         "trials": int(len(trials)),
