@@ -57,6 +57,9 @@ def test_record_by_hand(tmp_path):
     assert fis["shuffled"]["reg"] == "shuffled:fis"
     expected = [(s - n) / (f - n) for s, n, f in zip(HELD["shuffled:fis"], HELD["none"], HELD["fis"])]
     assert fis["shuffled"]["share"]["mean"] == pytest.approx(sum(expected) / 5)
+    # What FIS's shuffled values add to anchoring, paired by seed: 0.70 - 0.80 etc., -0.10 on every seed.
+    assert fis["shuffled"]["versus_anchoring"]["mean"] == pytest.approx(-0.10)
+    assert "versus_anchoring" not in fis["anchoring"]
     assert record["split"]["mas"]["units"]["reg"] == "rank1"
     # MAS's controls are judged in the family of every arm against MAS; FIS's and SIG's in a second family of eight
     # declared tests, two of them finished here (FIS: uniform, shuffled), the rest counted as rejecting nothing.

@@ -157,6 +157,12 @@ def held_out_record(arms: dict[str, Arm] = ARMS, author_logs: pd.DataFrame | Non
     split = {source: _split(source, accuracy, gain) for source in SPLIT_SOURCES if source in accuracy}
     if "sig" in accuracy:
         split["sig"].update(gain_parts("sig", accuracy, gain, SIG_FACTORS))
+    # Each part also says what its control adds to plain anchoring: the arm's own interval, read where the page
+    # reads the part (a page cannot name an arm such as "shuffled:fis" in a glue role, whose colon starts a format).
+    for parts in split.values():
+        for part in parts.values():
+            if "versus_anchoring" in entries.get(part["reg"], {}):
+                part["versus_anchoring"] = entries[part["reg"]]["versus_anchoring"]
     # MAS's controls against MAS are comparisons of the family above; the others' controls against their own
     # importance are a second declared family (FIS's three, SIG's three and its two factors).
     for part in split.get(REFERENCE, {}).values():
