@@ -382,6 +382,21 @@ def test_papermill_command_line_reruns_a_page(built, tmp_path):
     assert len([p for p in built.results_dir.iterdir() if p.is_dir()]) == 1
 
 
+def test_a_page_of_the_study_draws_the_seeds_its_record_grades(tmp_path):
+    """A run of the paper's configuration with another seed on this machine (as ``make theory`` trains seeds 5-7)
+    enters neither the grades nor the figures of a page that shows the study: both average the study's seeds."""
+    import shutil
+
+    held_out = ROOT / "study" / "held_out" / "trials" / "5ffd0988e7af"  # EWC-MAS, λ 3, seed 5: the paper's setup
+    shutil.copytree(held_out, tmp_path / "results" / held_out.name)
+    page = pages.results_page(tmp_path / "results")
+    assert page.shows_the_study and sorted(page.data.sources) == [0, 1, 2, 3, 4]
+    assert sorted(page.data.correlations.seed.unique()) == [0, 1, 2, 3, 4]
+    # A page of the reader's own study folder still finds the seeds of this machine's results.
+    other = pages.results_page(tmp_path / "results", study_dir=None)
+    assert 5 in {run_seed for run_seed in other.data.sources}
+
+
 def test_a_page_of_a_configuration_the_study_holds_shows_its_committed_trial(tmp_path):
     """The paper's setup is in the study: the page shows that trial, computes nothing, and says so."""
     page = pages.results_page(tmp_path / "results")

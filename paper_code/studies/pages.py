@@ -90,10 +90,18 @@ class ResultsPage:
         #: Where the last :meth:`explanation` came from: "stored", "local" (the local reproduction) or "shown".
         self.check_source: str | None = None
 
+    @property
+    def seeds_from(self) -> str | os.PathLike[str]:
+        """Where the page finds its other seeds: the study alone when it shows the study, so its figures average the
+        seeds its committed record grades (as :func:`~paper_code.studies.findings.sections.study_claim_data` does),
+        not also runs of this machine that share the configuration (the held-out seeds ``make theory`` trains);
+        otherwise ``results_dir`` as well."""
+        return self.study_dir if self.shows_the_study else self.results_dir
+
     @cached_property
     def data(self) -> ClaimData:
         """What the claims are graded on (:func:`~paper_code.studies.claim_data.claim_data`), found on first use."""
-        return claim_data(self.results, self.results_dir, self.study_dir, compute_explanation=self.compute_explanation)
+        return claim_data(self.results, self.seeds_from, self.study_dir, compute_explanation=self.compute_explanation)
 
     @cached_property
     def local(self) -> Results:
@@ -154,7 +162,7 @@ class ResultsPage:
     def _checked(self, run: Results, regrade: bool) -> ExplanationCheck:
         check = explanation_check(run)
         if regrade:
-            self.data = claim_data(self.results, self.results_dir, self.study_dir, explanation=check)
+            self.data = claim_data(self.results, self.seeds_from, self.study_dir, explanation=check)
         else:
             write_explanation(run.path, check)
         return check
