@@ -55,7 +55,7 @@ def test_the_staged_configuration_turns_the_buttons_on_only_with_a_repository(tm
 
 
 def test_the_dashboard_link_opens_voila_on_binder():
-    assert binder_dashboard_link(None).text == "" and binder_dashboard_link("").text == ""
+    assert binder_dashboard_link(None) is None and binder_dashboard_link("") is None
     url = binder_dashboard_url(REPOSITORY)
     assert url == f"https://mybinder.org/v2/gh/{REPOSITORY}/main?urlpath=voila%2Frender%2Fdashboard%2Fexplore.ipynb"
     assert url in binder_dashboard_link(REPOSITORY).text

@@ -18,10 +18,11 @@ def binder_dashboard_url(repository: str, branch: str = "main") -> str:
     return f"{BINDER}/{repository}/{branch}?urlpath={quote(DASHBOARD, safe='')}"
 
 
-def binder_dashboard_link(repository: str | None, branch: str = "main") -> Markdown:
-    """A sentence with the Binder link to the live dashboard; empty when the repository is not known."""
+def binder_dashboard_link(repository: str | None, branch: str = "main") -> Markdown | None:
+    """A sentence with the Binder link to the live dashboard; ``None`` when the repository is not known, so the
+    page's cell shows nothing rather than an empty output box."""
     if not repository:
-        return Markdown("")
+        return None
     return Markdown(f"Or open the [live dashboard on Binder]({binder_dashboard_url(repository, branch)}): Binder "
                     "builds this repository's environment (a few minutes the first time) and serves the dashboard "
                     "with a Python kernel, so its controls really redraw.")

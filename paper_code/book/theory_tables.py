@@ -21,7 +21,7 @@ VERDICT_MARKS: dict[str, str] = {"within": "\u00a0✓", "outside": "\u00a0✗", 
 
 
 def slopes_table(record: dict[str, Any], pairs: list[str], kind: str = "own") -> Markdown:
-    """One row per pair: its predicted slope, then on each layer its log-log slope by the major axis and by least
+    """One row per pair: its predicted slope, then on each layer its log-log slope by the reduced major axis and by least
     squares (means over seeds), marked by what the two say together (:data:`VERDICT_MARKS`)."""
     layers = [str(layer) for layer in record["layers"]]
     rows = []
@@ -77,7 +77,7 @@ def split_table(record: dict[str, Any]) -> Markdown:
 
 def _pending_row(name: str, status: dict[str, Any]) -> list[str]:
     if name == "none":
-        has = f"held-out seeds {', '.join(map(str, status['held_out'])) or 'none'}"
+        has = f"held-out seeds {', '.join(map(str, status['held_out']))}" if status["held_out"] else "no held-out seed yet"
         needs = "the remaining held-out seeds"
     elif status.get("lam") is None:
         trials = status.get("trials", 0)
@@ -88,7 +88,8 @@ def _pending_row(name: str, status: dict[str, Any]) -> list[str]:
         needs = "a wider λ grid on seeds 0–2, then seeds 3–7"
     else:
         held = status["held_out"]
-        has = f"λ = {status['lam']:g} chosen; held-out seeds {', '.join(map(str, held)) or 'none'}"
+        has = f"λ = {status['lam']:g} chosen; " + (f"held-out seeds {', '.join(map(str, held))}" if held
+                                                   else "no held-out seed yet")
         needs = "the remaining held-out seeds"
     return [method_label(name) if name != "none" else "fine-tuning", has, needs]
 

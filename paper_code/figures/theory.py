@@ -35,7 +35,7 @@ def slope_dots(record: dict, pairs: list[str], title: str, kind: str = "own") ->
                          annotation_position="top")
     figure.update_layout(
         title=title_below_modebar(title), showlegend=False,
-        xaxis=dict(title=dict(text="log-log slope (major axis), mean over seeds and 95 % interval"),
+        xaxis=dict(title=dict(text="log-log slope (reduced major axis), mean over seeds and 95 % interval"),
                    range=[min(values + [p - margin for p in predictions]) - 0.05,
                           max(values + [p + margin for p in predictions]) + 0.05]),
         yaxis=dict(automargin=True, categoryorder="array", categoryarray=rows[::-1]),

@@ -48,7 +48,7 @@ def slope_check(per_seed: pd.Series, predicted: float) -> dict[str, bool]:
 
 
 def slope_verdict(major: pd.Series, least_squares: pd.Series, predicted: float) -> str:
-    """The two estimates of one slope together (:data:`VERDICTS`): the major axis treats both importances as noisy,
+    """The two estimates of one slope together (:data:`VERDICTS`): the reduced major axis treats both importances as noisy,
     least squares the Fisher as exact; which is right depends on where the noise lies, so a slope counts as the
     predicted one only when both say so."""
     checks = [slope_check(major, predicted), slope_check(least_squares, predicted)]
@@ -75,7 +75,7 @@ def _entry(group: pd.DataFrame, x: str, y: str, layer: int, kind: str, seeds: li
 
     return {
         "predicted": predicted,
-        "slope": labelled("sd_slope", "log-log slope (major axis)"),
+        "slope": labelled("sd_slope", "log-log slope (reduced major axis)"),
         "ols_slope": labelled("slope", "log-log slope (least squares)"),
         "pearson": labelled("pearson", "Pearson r"),
         "pearson_sqrt_x": labelled("pearson_sqrt_x", "Pearson r with the square root of x"),
