@@ -77,7 +77,7 @@ def lambda_panels(record: dict, title: str) -> "go.Figure":
         figure.add_scatter(
             x=lams, y=[p["accuracy"] for p in points], mode="lines+markers", row=row, col=col,
             line=dict(color=color, width=2.5), marker=dict(size=7, color=color),
-            name="mean over the seeds that chose λ", legendgroup="mean", showlegend=index == 0,
+            name="their mean", legendgroup="mean", showlegend=index == 0,
             hovertemplate=f"{reg_label(reg)}<br>λ = %{{x:g}}<br>mean accuracy %{{y:.4f}}<extra></extra>")
         chosen = next(p for p in points if p["lam"] == entry["lam"])
         figure.add_scatter(
