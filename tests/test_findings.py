@@ -180,3 +180,15 @@ def test_a_page_glues_what_its_prose_names_with_each_statistics_label(tmp_path):
     # Each value with its statistic's label (and the statistic's written form, which a check reads beside it).
     assert names_with_labels(glued_names(path), values) == {
         "r.mas.accuracy", "r.mas.accuracy.label", "r.mas.gain.mean", "r.mas.gain", "r.mas.gain.label", "seeds"}
+
+
+def test_a_page_reads_another_study_record_beside_its_own():
+    """The theory page sets the held-out study's Fishers beside its own slopes: the other record is nested whole
+    under the name the page gives it, read from the same committed study, and the page's own keys stay on top."""
+    record, strict = findings.page_record("b9", beside={"held_out": "b2"})
+    own = findings.read_record("b9")
+    assert strict
+    assert record["held_out"] == findings.read_record("b2")
+    assert {k: v for k, v in record.items() if k != "held_out"} == own
+    with pytest.raises(FileNotFoundError, match="b99.json is missing: run `python -m paper_code findings`"):
+        findings.page_record("b9", beside={"held_out": "b99"})

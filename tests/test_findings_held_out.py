@@ -91,6 +91,9 @@ def test_the_fishers_are_read_against_the_empirical_one(tmp_path):
     assert batch["versus_source"]["mean"] == pytest.approx(0.0)
     gains = [(b - n) / (f - n) for b, n, f in zip(batched, HELD["none"], HELD["fis"])]
     assert batch["share"]["mean"] == pytest.approx(sum(gains) / 5)
+    # Both chose λ = 3 on the selection seeds; the one finished Fisher spans the range of shares alone.
+    assert batch["lambda_ratio"] == 1.0
+    assert record["fishers_share_range"] == {"low": batch["share"]["mean"], "high": batch["share"]["mean"]}
     # One of two declared tests finished: Holm's first step doubles its p.
     assert batch["p_holm"] == pytest.approx(min(1.0, 2 * batch["p_value"])) and not batch["measurably_different"]
     # The page's table: FIS first, the true Fisher as running, the batched Fisher with its numbers.
@@ -109,6 +112,6 @@ def test_a_control_is_marked_by_how_it_compares_with_its_source():
         return {"equivalent": equivalent, "measurably_different": measurable, "versus_source": {"mean": mean}}
 
     assert comparison_marks(entry(True, False, -0.01)) == "\u00a0≈"
-    assert comparison_marks(entry(False, True, -0.10)) == "\u00a0†"
-    assert comparison_marks(entry(True, True, +0.005)) == "\u00a0≈‡"  # a small, sure lead
+    assert comparison_marks(entry(False, True, -0.10)) == "\u00a0↓"
+    assert comparison_marks(entry(True, True, +0.005)) == "\u00a0≈↑"  # a small, sure lead
     assert comparison_marks(entry(False, False, -0.02)) == ""

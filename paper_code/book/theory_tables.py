@@ -51,11 +51,12 @@ SPLIT_COLUMNS: tuple[tuple[str, str], ...] = (("anchoring", "uniform Ω"), ("shu
 
 
 def comparison_marks(entry: dict[str, Any]) -> str:
-    """How a control compares with the importance it is made of: ≈ equivalent within the margin, † measurably
-    behind it, ‡ measurably ahead (a control can be both equivalent and measurably ahead: a small, sure lead)."""
+    """How a control compares with the importance it is made of: ≈ equivalent within the margin, ↓ measurably
+    behind it, ↑ measurably ahead (a control can be both equivalent and measurably ahead: a small, sure lead).
+    Arrows, not daggers: elsewhere in the book † marks a difference that is *not* measurable."""
     marks = "≈" if entry["equivalent"] else ""
     if entry["measurably_different"]:
-        marks += "†" if entry["versus_source"]["mean"] < 0 else "‡"
+        marks += "↓" if entry["versus_source"]["mean"] < 0 else "↑"
     return "\u00a0" + marks if marks else ""
 
 

@@ -84,17 +84,28 @@ def compute_all(study: Path | None = None) -> dict[str, dict[str, Any]]:
     return records
 
 
-def page_record(page: str, study: str | Path | None = None) -> tuple[dict[str, Any], bool]:
+def page_record(page: str, study: str | Path | None = None,
+                beside: dict[str, str] | None = None) -> tuple[dict[str, Any], bool]:
     """A study page's record and whether its prose must hold on it: the committed record when ``study`` is the
     committed study (or ``None``), else the record computed from the study folder given (a study of the reader's
-    own, laid out like ``study/``)."""
+    own, laid out like ``study/``).
+
+    ``beside`` nests other pages' records from the same study under names of the page's choosing (``{"held_out":
+    "b2"}``), for a page that sets its own numbers beside another study's: both then come from one study folder."""
     committed = checkout_path(GRID_DIR.parent)
     folder = checkout_path(study) if study is not None else committed
-    if Path(folder).resolve() == Path(committed).resolve():
-        return read_record(page, checkout_path(FINDINGS_DIR)), True
+    strict = Path(folder).resolve() == Path(committed).resolve()
+    record = {**_one_record(page, folder, strict),
+              **{name: _one_record(other, folder, strict) for name, other in (beside or {}).items()}}
+    return record, strict
+
+
+def _one_record(page: str, folder: Path, committed: bool) -> dict[str, Any]:
+    if committed:
+        return read_record(page, checkout_path(FINDINGS_DIR))
     for group, pages in GROUPS.items():
         if page in pages:
-            return plain(group(Path(folder))[page]), False
+            return plain(group(Path(folder))[page])
     raise KeyError(f"no findings record {page!r}: the pages with one are "
                    f"{', '.join(p for pages in GROUPS.values() for p in pages)}")
 

@@ -175,6 +175,10 @@ def held_out_record(arms: dict[str, Arm] = ARMS, author_logs: pd.DataFrame | Non
         if EMPIRICAL_FISHER in accuracy else {}
     fishers_declared = [n for n in OTHER_FISHERS if n in arms]
     correct_declared(list(fishers.values()), len(fishers_declared))
+    for fisher in fishers.values():
+        # The λ a Fisher needs against FIS's: a Fisher that is FIS times a constant needs λ divided by it.
+        fisher["lambda_ratio"] = entries[fisher["reg"]]["lam"] / entries[EMPIRICAL_FISHER]["lam"]
+    fisher_shares = [fisher["share"]["mean"] for fisher in fishers.values()]
     claims: dict[str, Any] = {}
     if all(m in accuracy for m in EWC_METHODS):
         long = accuracy[["none", *EWC_METHODS]].rename_axis(index="seed", columns="reg").stack()
@@ -210,6 +214,7 @@ def held_out_record(arms: dict[str, Arm] = ARMS, author_logs: pd.DataFrame | Non
         "split_done": len(tests),
         "fishers": fishers,
         "fishers_compared": len(fishers_declared),
+        "fishers_share_range": {"low": min(fisher_shares), "high": max(fisher_shares)} if fisher_shares else None,
         "done": [n for n in done if n != "none"],
         "pending": {name: status[name] for name in ordered_methods(arms) if not status[name]["done"]},
         "trials": int(len(trials)),
