@@ -113,25 +113,17 @@ def settings_table(record: dict[str, Any]) -> Markdown:
     """Each setting beyond permuted MNIST (and permuted MNIST itself, for comparison): fine-tuning's and EWC-MAS's
     final accuracy, and the shares of MAS's gain kept by uniform anchoring and by MAS's rank-1 fit, each at its
     own selected λ, marked by :func:`comparison_marks`."""
-    def share(entry: dict[str, Any] | None, lam: float | None) -> str:
-        if entry is None:
-            return "pending"
-        return _value(entry["share"], percent=True) + comparison_marks(entry) + f" (λ {lam:g})"
+    def row(name: str, fine_tuning: dict[str, Any], regs: dict[str, Any], parts: dict[str, Any]) -> list[str]:
+        shares = [_value(parts[part]["share"], percent=True) + comparison_marks(parts[part])
+                  + f" (λ {regs[reg]['lam']:g})" if part in parts else "pending"
+                  for part, reg in (("anchoring", "uniform"), ("units", "rank1"))]
+        return [name, _value(fine_tuning), f"{_value(regs['mas']['accuracy'])} (λ {regs['mas']['lam']:g})", *shares]
 
-    regs = record["regularizers"]
-    rows = [["permuted MNIST", _value(record["fine_tuning"]["accuracy"]),
-             f"{_value(regs['mas']['accuracy'])} (λ {regs['mas']['lam']:g})",
-             *(share(record["split"]["mas"].get(part), regs.get(reg, {}).get("lam"))
-               for part, reg in (("anchoring", "uniform"), ("units", "rank1")))]]
+    rows = [row("permuted MNIST", record["fine_tuning"]["accuracy"], record["regularizers"], record["split"]["mas"])]
     for setting, entry in record["beyond"]["settings"].items():
-        if "controls" not in entry:
-            rows.append([SETTING_NAMES.get(setting, setting), "pending", "pending", "pending", "pending"])
-            continue
-        regs = entry["regularizers"]
-        rows.append([SETTING_NAMES.get(setting, setting), _value(entry["fine_tuning"]),
-                     f"{_value(regs['mas']['accuracy'])} (λ {regs['mas']['lam']:g})",
-                     *(share(entry["controls"].get(part), regs.get(reg, {}).get("lam"))
-                       for part, reg in (("anchoring", "uniform"), ("units", "rank1")))])
+        name = SETTING_NAMES.get(setting, setting)
+        rows.append(row(name, entry["fine_tuning"], entry["regularizers"], entry["controls"]) if "controls" in entry
+                    else [name, "pending", "pending", "pending", "pending"])
     return table(["setting", "fine-tuning", "EWC-MAS", "kept by uniform Ω", "kept by MAS rank-1"], rows)
 
 
