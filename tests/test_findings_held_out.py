@@ -106,7 +106,7 @@ def test_the_fishers_are_read_against_the_empirical_one(tmp_path):
 
 
 def test_a_control_is_marked_by_how_it_compares_with_its_source():
-    from paper_code.book.theory_tables import comparison_marks
+    from paper_code.book.tables import comparison_marks
 
     def entry(equivalent, measurable, mean):
         return {"equivalent": equivalent, "measurably_different": measurable, "versus_source": {"mean": mean}}

@@ -52,3 +52,15 @@ def test_another_settings_arms_reuse_its_beyond_trials():
     assert [p.name for p in arm.reused] == ["split"] and arm.folder.name == "split"
     assert all(reusable(arm, arm.config(300.0, seed)) for seed in range(5))
     assert not reusable(arm, arm.config(300.0, 5)) and not reusable(ARMS["mas"], arm.config(300.0, 0))
+
+
+def test_the_held_out_trials_of_one_setting_do_not_mix_with_another():
+    """Fine-tuning has λ = 0 in every setting: the paper's matrices must average its five held-out seeds on
+    permuted MNIST (ten tasks), not those and split MNIST's five (five tasks) together."""
+    from paper_code.studies.held_out import held_out_study
+
+    for setting, tasks in (("paper", 10), ("split", 5)):
+        study = held_out_study(setting=setting)
+        fine_tuning = study.results("none", 0.0)
+        assert [r.config.seed for r in fine_tuning] == list(HELD_OUT_SEEDS)
+        assert {r.config.tasks for r in fine_tuning} == {tasks}

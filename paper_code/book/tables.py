@@ -14,10 +14,21 @@ def whole(text: str) -> str:
     return text.replace(" ± ", "\u00a0±\u00a0").replace(" %", "\u00a0%")
 
 
+def comparison_marks(entry: dict[str, Any], difference: str = "versus_source") -> str:
+    """How a regularizer compares with the one it is read against: ≈ equivalent within the margin, ↓ measurably
+    behind it, ↑ measurably ahead (a control can be both equivalent and measurably ahead: a small, sure lead).
+    Arrows, not daggers: elsewhere in the book † marks a difference that is *not* measurable. ``difference``
+    names the entry's paired difference (``versus_reference`` for a regularizer against EWC-MAS)."""
+    marks = "≈" if entry["equivalent"] else ""
+    if entry["measurably_different"]:
+        marks += "↓" if entry[difference]["mean"] < 0 else "↑"
+    return "\u00a0" + marks if marks else ""
+
+
 def controls_table(record: dict[str, Any]) -> Markdown:
     """Every regularizer of a "Does the importance matter?" record: its λ, its final accuracy and forgetting, its
-    share of the reference's gain, and its difference to the reference with the verdict of the Holm-corrected
-    family (marked †: not measurable)."""
+    share of the reference's gain, and its difference to the reference, marked by :func:`comparison_marks` as the
+    tables of the importances' own controls are, so one page reads one set of marks."""
     entries, reference = record["regularizers"], record["reference"]
     rows = [["fine-tuning", "–", whole(interval(**_plain(record["fine_tuning"]["accuracy"]))),
              whole(interval(**_plain(record["fine_tuning"]["forgetting"]))), "–", "–"]]
@@ -27,7 +38,7 @@ def controls_table(record: dict[str, Any]) -> Markdown:
             versus, share = "reference", "100 %"
         else:
             versus = whole(interval(entry["versus_reference"]["mean"], entry["versus_reference"]["half"], plus=True))
-            versus += "" if entry["measurably_different"] else "\u00a0†"
+            versus += comparison_marks(entry, "versus_reference")
             share = whole(interval(entry["share_kept"]["mean"], entry["share_kept"]["half"], percent=True))
         rows.append([method_label(reg), f"{entry['lam']:g}", whole(interval(**_plain(entry["accuracy"]))),
                      whole(interval(**_plain(entry["forgetting"]))), share, versus])

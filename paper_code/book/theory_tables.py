@@ -7,7 +7,7 @@ from typing import Any
 
 from paper_code.book.markdown import Markdown, table
 from paper_code.book.numbers import interval, number
-from paper_code.book.tables import whole
+from paper_code.book.tables import comparison_marks, whole
 from paper_code.labels import method_label
 
 
@@ -48,16 +48,6 @@ def coefficients_table(record: dict[str, Any], pair: str, kind: str = "own") -> 
 #: The parts of an importance's gain, as the split table names them.
 SPLIT_COLUMNS: tuple[tuple[str, str], ...] = (("anchoring", "uniform Ω"), ("shuffled", "its values, shuffled"),
                                               ("units", "its rank-1 fit"))
-
-
-def comparison_marks(entry: dict[str, Any]) -> str:
-    """How a control compares with the importance it is made of: ≈ equivalent within the margin, ↓ measurably
-    behind it, ↑ measurably ahead (a control can be both equivalent and measurably ahead: a small, sure lead).
-    Arrows, not daggers: elsewhere in the book † marks a difference that is *not* measurable."""
-    marks = "≈" if entry["equivalent"] else ""
-    if entry["measurably_different"]:
-        marks += "↓" if entry["versus_source"]["mean"] < 0 else "↑"
-    return "\u00a0" + marks if marks else ""
 
 
 def split_table(record: dict[str, Any]) -> Markdown:

@@ -208,10 +208,12 @@ def held_out_configs(arm: Arm, table: pd.DataFrame) -> list[Config]:
     return [arm.config(lam, seed) for seed in HELD_OUT_SEEDS]
 
 
-def held_out_study(root: Path = STUDY_DIR, arms: dict[str, Arm] | None = None) -> Study:
-    """The trials a held-out comparison reads, as one :class:`~paper_code.studies.grid.Study`: every arm at the λ
-    its selection seeds chose, on the held-out seeds (trial folders made absolute, whichever sweep holds them)."""
-    arms = {name: arm.rebased(root) for name, arm in (arms or ARMS).items()}
+def held_out_study(root: Path = STUDY_DIR, arms: dict[str, Arm] | None = None, setting: str = "paper") -> Study:
+    """The trials a held-out comparison reads in one setting, as one :class:`~paper_code.studies.grid.Study`:
+    every arm at the λ its selection seeds chose, on the held-out seeds (trial folders made absolute, whichever
+    sweep holds them). One setting only, because a Study finds trials by regularizer and λ: fine-tuning on split
+    MNIST has the same ``reg`` and λ as on permuted MNIST, and would be averaged in with it."""
+    arms = {name: arm.rebased(root) for name, arm in (arms or ARMS).items() if arm.setting == setting}
     frames = []
     for arm in arms.values():
         table = read_table(arm)
