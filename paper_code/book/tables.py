@@ -38,7 +38,8 @@ def controls_table(record: dict[str, Any]) -> Markdown:
             versus, share = "reference", "100 %"
         else:
             versus = whole(interval(entry["versus_reference"]["mean"], entry["versus_reference"]["half"], plus=True))
-            versus += comparison_marks(entry, "versus_reference")
+            # The marks may wrap below the interval: the column is the table's narrowest once they do.
+            versus += comparison_marks(entry, "versus_reference").replace("\u00a0", " ")
             share = whole(interval(entry["share_kept"]["mean"], entry["share_kept"]["half"], percent=True))
         rows.append([method_label(reg), f"{entry['lam']:g}", whole(interval(**_plain(entry["accuracy"]))),
                      whole(interval(**_plain(entry["forgetting"]))), share, versus])
