@@ -106,12 +106,14 @@ def test_the_fishers_are_read_against_the_empirical_one(tmp_path):
 
 
 def test_a_control_is_marked_by_how_it_compares_with_its_source():
-    from paper_code.book.tables import comparison_marks
+    from paper_code.book.tables import comparison_marks, marked
 
     def entry(equivalent, measurable, mean):
         return {"equivalent": equivalent, "measurably_different": measurable, "versus_source": {"mean": mean}}
 
-    assert comparison_marks(entry(True, False, -0.01)) == "\u00a0≈"
-    assert comparison_marks(entry(False, True, -0.10)) == "\u00a0↓"
-    assert comparison_marks(entry(True, True, +0.005)) == "\u00a0≈↑"  # a small, sure lead
+    assert comparison_marks(entry(True, False, -0.01)) == "≈"
+    assert comparison_marks(entry(False, True, -0.10)) == "↓"
+    assert comparison_marks(entry(True, True, +0.005)) == "≈↑"  # a small, sure lead
     assert comparison_marks(entry(False, False, -0.02)) == ""
+    assert marked("1.0", "≈") == "1.0\u00a0≈" and marked("1.0", "≈", wrap=True) == "1.0 ≈"
+    assert marked("1.0", "") == "1.0"  # no mark, no trailing space

@@ -18,11 +18,18 @@ def comparison_marks(entry: dict[str, Any], difference: str = "versus_source") -
     """How a regularizer compares with the one it is read against: ≈ equivalent within the margin, ↓ measurably
     behind it, ↑ measurably ahead (a control can be both equivalent and measurably ahead: a small, sure lead).
     Arrows, not daggers: elsewhere in the book † marks a difference that is *not* measurable. ``difference``
-    names the entry's paired difference (``versus_reference`` for a regularizer against EWC-MAS)."""
+    names the entry's paired difference (``versus_reference`` for a regularizer against EWC-MAS). The marks come
+    bare; :func:`marked` sets them beside a value."""
     marks = "≈" if entry["equivalent"] else ""
     if entry["measurably_different"]:
         marks += "↓" if entry[difference]["mean"] < 0 else "↑"
-    return "\u00a0" + marks if marks else ""
+    return marks
+
+
+def marked(value: str, marks: str, *, wrap: bool = False) -> str:
+    """``value`` followed by its marks, bound to it by a no-break space unless ``wrap`` lets a narrow column put
+    them on a line of their own."""
+    return f"{value}{' ' if wrap else chr(0xA0)}{marks}" if marks else value
 
 
 def controls_table(record: dict[str, Any]) -> Markdown:
@@ -37,9 +44,9 @@ def controls_table(record: dict[str, Any]) -> Markdown:
         if reg == reference:
             versus, share = "reference", "100 %"
         else:
-            versus = whole(interval(entry["versus_reference"]["mean"], entry["versus_reference"]["half"], plus=True))
             # The marks may wrap below the interval: the column is the table's narrowest once they do.
-            versus += comparison_marks(entry, "versus_reference").replace("\u00a0", " ")
+            versus = marked(whole(interval(entry["versus_reference"]["mean"], entry["versus_reference"]["half"],
+                                           plus=True)), comparison_marks(entry, "versus_reference"), wrap=True)
             share = whole(interval(entry["share_kept"]["mean"], entry["share_kept"]["half"], percent=True))
         rows.append([method_label(reg), f"{entry['lam']:g}", whole(interval(**_plain(entry["accuracy"]))),
                      whole(interval(**_plain(entry["forgetting"]))), share, versus])

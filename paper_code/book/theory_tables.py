@@ -7,7 +7,7 @@ from typing import Any
 
 from paper_code.book.markdown import Markdown, table
 from paper_code.book.numbers import interval, number
-from paper_code.book.tables import comparison_marks, whole
+from paper_code.book.tables import comparison_marks, marked, whole
 from paper_code.labels import method_label
 
 
@@ -17,7 +17,7 @@ def _value(entry: dict[str, Any], **style: Any) -> str:
 
 #: How a slope's verdict is marked in a table cell: within the margin by both estimates, outside by both, or not
 #: agreed on.
-VERDICT_MARKS: dict[str, str] = {"within": "\u00a0✓", "outside": "\u00a0✗", "depends on the estimator": "\u00a0~"}
+VERDICT_MARKS: dict[str, str] = {"within": "✓", "outside": "✗", "depends on the estimator": "~"}
 
 
 def slopes_table(record: dict[str, Any], pairs: list[str], kind: str = "own") -> Markdown:
@@ -29,8 +29,9 @@ def slopes_table(record: dict[str, Any], pairs: list[str], kind: str = "own") ->
         y, x = record["pair_methods"][pair]
         entries = record["pairs"][kind][pair]
         rows.append([f"{method_label(y)} vs {method_label(x)}", f"{entries[layers[0]]['predicted']:g}",
-                     *(f"{number(entries[layer]['slope']['mean'], 2)} / {number(entries[layer]['ols_slope']['mean'], 2)}"
-                       + VERDICT_MARKS[entries[layer]["verdict"]] for layer in layers)])
+                     *(marked(f"{number(entries[layer]['slope']['mean'], 2)} / "
+                              f"{number(entries[layer]['ols_slope']['mean'], 2)}", VERDICT_MARKS[entries[layer]["verdict"]])
+                       for layer in layers)])
     return table(["pair", "predicted", *(f"layer {layer}" for layer in layers)], rows)
 
 
@@ -60,7 +61,7 @@ def split_table(record: dict[str, Any]) -> Markdown:
             if part not in parts:
                 cells.append("pending")
                 continue
-            cells.append(_value(parts[part]["share"], percent=True) + comparison_marks(parts[part]))
+            cells.append(marked(_value(parts[part]["share"], percent=True), comparison_marks(parts[part])))
         rows.append([f"EWC-{method_label(source)}", _value(record["regularizers"][source]["gain"], plus=True), *cells])
     return table(["importance", "its gain over fine-tuning", *(f"kept by {name}" for _, name in SPLIT_COLUMNS)],
                  rows)
@@ -104,7 +105,7 @@ def settings_table(record: dict[str, Any]) -> Markdown:
     final accuracy, and the shares of MAS's gain kept by uniform anchoring and by MAS's rank-1 fit, each at its
     own selected λ, marked by :func:`comparison_marks`."""
     def row(name: str, fine_tuning: dict[str, Any], regs: dict[str, Any], parts: dict[str, Any]) -> list[str]:
-        shares = [_value(parts[part]["share"], percent=True) + comparison_marks(parts[part])
+        shares = [marked(_value(parts[part]["share"], percent=True), comparison_marks(parts[part]))
                   + f" (λ {regs[reg]['lam']:g})" if part in parts else "pending"
                   for part, reg in (("anchoring", "uniform"), ("units", "rank1"))]
         return [name, _value(fine_tuning), f"{_value(regs['mas']['accuracy'])} (λ {regs['mas']['lam']:g})", *shares]
@@ -129,7 +130,7 @@ def fishers_table(record: dict[str, Any]) -> Markdown:
             entry = fishers[name]
             rows.append([method_label(name), f"{regs[name]['lam']:g}", _value(regs[name]["accuracy"]),
                          _value(entry["share"], percent=True),
-                         _value(entry["versus_source"], plus=True) + comparison_marks(entry)])
+                         marked(_value(entry["versus_source"], plus=True), comparison_marks(entry))])
         elif name in pending:
             _, has, _ = _pending_row(name, pending[name])
             rows.append([method_label(name), "–", f"running: {has}", "–", "–"])
