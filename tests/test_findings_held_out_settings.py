@@ -89,3 +89,17 @@ def test_the_settings_table_reads_each_setting_and_marks_what_is_running(tmp_pat
     assert rows[1][2] == "0.800 ± 0.020 (λ 3)" and rows[1][4].strip("| ").endswith("≈ (λ 3)")
     # Rotated MNIST has no rank-1 trial yet: its anchoring share is stated (0.45/0.50 etc., 90 %), its rank-1 is not.
     assert rows[2][3].startswith("90") and rows[2][4].strip("| ") == "pending"
+
+
+def test_the_pending_section_shows_only_while_an_arm_runs(tmp_path):
+    from paper_code.book.theory_tables import pending_section
+
+    beyond = settings_record(study(tmp_path, HELD))
+    running = pending_section({"pending": {}, "beyond": beyond})._repr_markdown_()
+    # Rotated MNIST's rank-1 fit has no trial: the section names it and what it still needs.
+    assert running.startswith("**Still running.**") and "| rotated MNIST | MAS rank-1 | no trial yet |" in running
+    finished = {"pending": {}, "beyond": {"settings": {"split": {"pending": {}}, "rotated": {"pending": {}}}}}
+    assert pending_section(finished) is None
+    # An arm still running on permuted MNIST is enough to show it.
+    one = {"pending": {"fis": {"lam": None, "trials": 2}}, "beyond": finished["beyond"]}
+    assert "| permuted MNIST | FIS | 2 trials of its λ grid |" in pending_section(one)._repr_markdown_()

@@ -100,6 +100,17 @@ def pending_table(record: dict[str, Any]) -> Markdown:
     return table(["setting", "inside EWC", "computed so far", "still to run"], rows)
 
 
+def pending_section(record: dict[str, Any]) -> Markdown | None:
+    """While the held-out study is still running (a reader's own, stopped part-way): a paragraph that says so and
+    :func:`pending_table`. Once every arm is finished, ``None``, so the cell shows no output at all."""
+    if not record["pending"] and not any(entry["pending"] for entry in
+                                         record.get("beyond", {}).get("settings", {}).values()):
+        return None
+    return Markdown("**Still running.** The arms below are not finished, and this page states none of their numbers "
+                    "until they are (`make held-out` continues where it stopped).\n\n"
+                    + pending_table(record)._repr_markdown_())
+
+
 def settings_table(record: dict[str, Any]) -> Markdown:
     """Each setting beyond permuted MNIST (and permuted MNIST itself, for comparison): fine-tuning's and EWC-MAS's
     final accuracy, and the shares of MAS's gain kept by uniform anchoring and by MAS's rank-1 fit, each at its
