@@ -49,6 +49,8 @@ def test_shares_of_mas_gain_in_each_setting(tmp_path):
     assert split["controls"]["anchoring"]["share"]["mean"] == pytest.approx(sum(shares) / 5)
     assert split["controls"]["anchoring"]["versus_source"]["mean"] == pytest.approx(-0.10)
     assert split["controls"]["units"]["equivalent"] and not split["controls"]["anchoring"]["equivalent"]
+    # The margin: a tenth of MAS's mean gain, (0.20 + 0.20 + 0.20 + 0.21 + 0.19) / 5 / 10 = 0.020 in accuracy.
+    assert split["controls"]["units"]["margin"] == pytest.approx(0.020)
     # Three of the four declared tests finished; the fourth (rotated rank-1) counts as p = 1 in Holm's family.
     assert (record["compared"], record["compared_done"], record["complete"]) == (4, 3, False)
     rotated = record["settings"]["rotated"]

@@ -225,7 +225,8 @@ def held_out_record(arms: dict[str, Arm] = ARMS, author_logs: pd.DataFrame | Non
 
 def gain_parts(source: str, accuracy: pd.DataFrame, gain: pd.DataFrame,
                parts: tuple[tuple[str, str], ...]) -> dict[str, Any]:
-    """What each control of ``parts`` keeps of ``source``'s own gain, and whether it is as good as ``source``."""
+    """What each control of ``parts`` keeps of ``source``'s own gain, and whether it is as good as ``source``
+    within ``margin`` (a tenth of that gain, in accuracy), which each part carries so a page can state it."""
     found: dict[str, Any] = {}
     margin = COMPARABLE_SHARE * float(gain[source].mean())
     for part, control in parts:
@@ -235,7 +236,8 @@ def gain_parts(source: str, accuracy: pd.DataFrame, gain: pd.DataFrame,
         mean, half, _ = equivalence_interval(difference)
         found[part] = {"reg": control, "share": interval(gain[control] / gain[source], percent=True),
                        "versus_source": interval(difference, signed=True),
-                       "equivalent": within_margin(mean, half, margin), "p_value": paired_p_value(difference)}
+                       "equivalent": within_margin(mean, half, margin), "margin": margin,
+                       "p_value": paired_p_value(difference)}
     return found
 
 
