@@ -100,7 +100,8 @@ def test_the_pending_section_shows_only_while_an_arm_runs(tmp_path):
     running = pending_section({"pending": {}, "beyond": beyond})._repr_markdown_()
     # Rotated MNIST's rank-1 fit has no trial: the section names it and what it still needs.
     assert running.startswith("**Still running.**") and "| rotated MNIST | MAS rank-1 | no trial yet |" in running
-    finished = {"pending": {}, "beyond": {"settings": {"split": {"pending": {}}, "rotated": {"pending": {}}}}}
+    finished = {"pending": {}, "beyond": {"settings": {"split": {"pending": {}}, "rotated": {"pending": {}}},
+                                          "complete": True}}
     assert pending_section(finished) is None
     # An arm still running on permuted MNIST is enough to show it.
     one = {"pending": {"fis": {"lam": None, "trials": 2}}, "beyond": finished["beyond"]}

@@ -103,8 +103,7 @@ def pending_table(record: dict[str, Any]) -> Markdown:
 def pending_section(record: dict[str, Any]) -> Markdown | None:
     """While the held-out study is still running (a reader's own, stopped part-way): a paragraph that says so and
     :func:`pending_table`. Once every arm is finished, ``None``, so the cell shows no output at all."""
-    if not record["pending"] and not any(entry["pending"] for entry in
-                                         record.get("beyond", {}).get("settings", {}).values()):
+    if not record["pending"] and record.get("beyond", {}).get("complete", True):
         return None
     return Markdown("**Still running.** The arms below are not finished, and this page states none of their numbers "
                     "until they are (`make held-out` continues where it stopped).\n\n"
